@@ -1,0 +1,1 @@
+export function conglomerateMessages(envs, meta) { return envs.map(meta); }

@@ -1,0 +1,132 @@
+// Helpers shared by the per-service processors.
+
+import { md5Hex, sha256Hex } from "./hash.js";
+
+const AVATAR_QUERY = "?s=64&d=retro";
+const AVATAR_BASE = "https://seccdn.libravatar.org/avatar/";
+
+// Hashing is the costliest step of meta(); a bus repeats the same few hundred
+// people all day, so the URLs are memoised. The cache is cleared, not evicted
+// one by one, when it grows past CACHE_MAX: simple, bounded, and still a hit
+// for nearly every message.
+const CACHE_MAX = 4096;
+let avatarCache = new Map();
+
+/** avatar returns the Libravatar URL of a Fedora account (hash of its OpenID). */
+export function avatar(username) {
+  if (!username) return null;
+  let url = avatarCache.get(username);
+  if (url === undefined) {
+    url = AVATAR_BASE + sha256Hex("http://" + username + ".id.fedoraproject.org/") + AVATAR_QUERY;
+    if (avatarCache.size >= CACHE_MAX) avatarCache = new Map();
+    avatarCache.set(username, url);
+  }
+  return url;
+}
+
+/** emailAvatar returns the Libravatar URL for an e-mail address (MD5 of it). */
+export function emailAvatar(email) {
+  if (!email) return null;
+  const key = "\u0000" + email;
+  let url = avatarCache.get(key);
+  if (url === undefined) {
+    url = AVATAR_BASE + md5Hex(email) + AVATAR_QUERY;
+    if (avatarCache.size >= CACHE_MAX) avatarCache = new Map();
+    avatarCache.set(key, url);
+  }
+  return url;
+}
+
+/** packageIcon returns the icon fedora-packages serves for a package name. */
+export function packageIcon(name) {
+  return "https://apps.fedoraproject.org/packages/images/icons/" + name + ".png";
+}
+
+/** PACKAGE_ICON is the generic package icon. */
+export const PACKAGE_ICON = "https://apps.fedoraproject.org/packages/images/icons/package_128x128.png";
+
+/** appIcon returns the URL of one of Fedora's application icons. */
+export function appIcon(file) {
+  return "https://apps.fedoraproject.org/img/icons/" + file;
+}
+
+/**
+ * normalize turns what a processor returned (array, Set, string, nothing)
+ * into a sorted array of unique non-empty strings.
+ */
+export function normalize(v) {
+  if (v === null || v === undefined) return [];
+  if (typeof v === "string") return v ? [v] : [];
+  let arr;
+  if (Array.isArray(v)) {
+    arr = v;
+  } else if (typeof v.forEach === "function") {
+    arr = [];
+    v.forEach((x) => arr.push(x));
+  } else {
+    return [];
+  }
+  const out = [];
+  for (let i = 0; i < arr.length; i++) {
+    const x = arr[i];
+    if (x === null || x === undefined || x === "") continue;
+    out.push(typeof x === "string" ? x : String(x));
+  }
+  if (out.length < 2) return out;
+  out.sort();
+  let w = 1;
+  for (let i = 1; i < out.length; i++) {
+    if (out[i] !== out[w - 1]) out[w++] = out[i];
+  }
+  out.length = w;
+  return out;
+}
+
+/** get walks a dotted path of keys, returning undefined at the first gap. */
+export function get(obj, ...keys) {
+  let v = obj;
+  for (let i = 0; i < keys.length; i++) {
+    if (v === null || v === undefined || typeof v !== "object") return undefined;
+    v = v[keys[i]];
+  }
+  return v;
+}
+
+/** str returns v as a string, "" for nothing. */
+export function str(v) {
+  if (v === null || v === undefined) return "";
+  return typeof v === "string" ? v : String(v);
+}
+
+/**
+ * series joins items like fedmsg.meta's list_to_series: "a, b, and 2 others".
+ * Duplicates are dropped keeping the first occurrence.
+ */
+export function series(items, n = 3, oxford = true) {
+  if (!items || items.length === 0) return "(nothing)";
+  const seen = [];
+  for (const i of items) if (seen.indexOf(i) < 0) seen.push(i);
+  if (seen.length === 1) return seen[0];
+  let list = seen;
+  if (list.length > n) list = list.slice(0, n - 1).concat([list.length - n + 1 + " others"]);
+  const first = list.slice(0, -1).join(", ");
+  const conj = oxford && list.length > 2 ? ", and " : " and ";
+  return first + conj + list[list.length - 1];
+}
+
+/** truncate shortens s to n characters, ending with an ellipsis when cut. */
+export function truncate(s, n) {
+  s = str(s);
+  return s.length > n ? s.slice(0, n) + "..." : s;
+}
+
+/** keys returns an object's own keys, [] for anything else. */
+export function keys(o) {
+  return o && typeof o === "object" ? Object.keys(o) : [];
+}
+
+/** ucfirst upper-cases the first letter, like Python's str.capitalize minus the rest. */
+export function capitalize(s) {
+  s = str(s);
+  return s ? s[0].toUpperCase() + s.slice(1).toLowerCase() : s;
+}
