@@ -2,6 +2,12 @@
 import ci from "./ci.js";
 import { compose, pungi } from "./compose.js";
 import bodhi from "./bodhi.js";
+import autocloud from "./autocloud.js";
+import fas from "./fas.js";
+import buildsys from "./buildsys.js";
+import github from "./github.js";
+import anitya from "./anitya.js";
+import pkgdb from "./pkgdb.js";
 import pagure from "./pagure.js";
 
-export const processors = [pagure, bodhi, ci, compose, pungi];
+export const processors = [autocloud, fas, buildsys, github, anitya, pkgdb, pagure, bodhi, ci, compose, pungi];
