@@ -2,6 +2,11 @@
 import ci from "./ci.js";
 import { compose, pungi } from "./compose.js";
 import bodhi from "./bodhi.js";
+import askbot from "./askbot.js";
+import fedimg from "./fedimg.js";
+import openqa from "./openqa.js";
+import trac from "./trac.js";
+import hotness from "./hotness.js";
 import autocloud from "./autocloud.js";
 import fas from "./fas.js";
 import buildsys from "./buildsys.js";
@@ -10,4 +15,4 @@ import anitya from "./anitya.js";
 import pkgdb from "./pkgdb.js";
 import pagure from "./pagure.js";
 
-export const processors = [autocloud, fas, buildsys, github, anitya, pkgdb, pagure, bodhi, ci, compose, pungi];
+export const processors = [askbot, fedimg, openqa, trac, hotness, autocloud, fas, buildsys, github, anitya, pkgdb, pagure, bodhi, ci, compose, pungi];
