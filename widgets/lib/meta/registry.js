@@ -2,6 +2,10 @@
 import ci from "./ci.js";
 import { compose, pungi } from "./compose.js";
 import bodhi from "./bodhi.js";
+import fmn from "./fmn.js";
+import git from "./git.js";
+import fedocal from "./fedocal.js";
+import tagger from "./tagger.js";
 import askbot from "./askbot.js";
 import fedimg from "./fedimg.js";
 import openqa from "./openqa.js";
@@ -15,4 +19,4 @@ import anitya from "./anitya.js";
 import pkgdb from "./pkgdb.js";
 import pagure from "./pagure.js";
 
-export const processors = [askbot, fedimg, openqa, trac, hotness, autocloud, fas, buildsys, github, anitya, pkgdb, pagure, bodhi, ci, compose, pungi];
+export const processors = [fmn, git, fedocal, tagger, askbot, fedimg, openqa, trac, hotness, autocloud, fas, buildsys, github, anitya, pkgdb, pagure, bodhi, ci, compose, pungi];
