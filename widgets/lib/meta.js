@@ -21,6 +21,7 @@
 // that field then falls back to its empty value, and the other fields stand.
 
 import { normalize, avatar } from "./meta/util.js";
+export { setAccounts } from "./meta/util.js";
 import { processors } from "./meta/registry.js";
 import { conglomerateMessages } from "./meta/conglomerate.js";
 

@@ -1,11 +1,11 @@
 // Anitya (release-monitoring.org): upstream projects, their versions, and
 // how they map to distribution packages.
 
-import { PACKAGE_ICON, avatar, emailAvatar, packageIcon, series } from "./util.js";
+import { PACKAGE_ICON, account, avatar, emailAvatar, packageIcon, series } from "./util.js";
 
 // user reduces anitya's agent (an OpenID URL, a Fedora e-mail, another
 // e-mail or a bare name) to a Fedora username where it can; other e-mails
-// stay e-mails. Messages without an agent come from anitya's own cron.
+// stay e-mails unless the account table knows them. Messages without an agent come from anitya's own cron.
 function user(c) {
   const msg = c.msg.message;
   if (!msg || typeof msg !== "object" || !("agent" in msg)) return c.env.username || "anitya";
@@ -16,8 +16,7 @@ function user(c) {
     const sl = head.indexOf("//");
     return sl >= 0 ? head.slice(sl + 2) : "";
   }
-  if (agent.endsWith("@fedoraproject.org")) return agent.slice(0, -"@fedoraproject.org".length);
-  return agent;
+  return account(agent);
 }
 
 function fedoraPackages(list) {

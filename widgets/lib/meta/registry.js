@@ -2,6 +2,11 @@
 import ci from "./ci.js";
 import { compose, pungi } from "./compose.js";
 import bodhi from "./bodhi.js";
+import bugzilla from "./bugzilla.js";
+import copr from "./copr.js";
+import nuancier from "./nuancier.js";
+import elections from "./elections.js";
+import meetbot from "./meetbot.js";
 import fmn from "./fmn.js";
 import git from "./git.js";
 import fedocal from "./fedocal.js";
@@ -19,4 +24,4 @@ import anitya from "./anitya.js";
 import pkgdb from "./pkgdb.js";
 import pagure from "./pagure.js";
 
-export const processors = [fmn, git, fedocal, tagger, askbot, fedimg, openqa, trac, hotness, autocloud, fas, buildsys, github, anitya, pkgdb, pagure, bodhi, ci, compose, pungi];
+export const processors = [bugzilla, copr, nuancier, elections, meetbot, fmn, git, fedocal, tagger, askbot, fedimg, openqa, trac, hotness, autocloud, fas, buildsys, github, anitya, pkgdb, pagure, bodhi, ci, compose, pungi];

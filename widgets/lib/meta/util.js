@@ -130,3 +130,34 @@ export function capitalize(s) {
   s = str(s);
   return s ? s[0].toUpperCase() + s.slice(1).toLowerCase() : s;
 }
+
+// Some services name people by IRC nick or e-mail instead of Fedora
+// account. fedmsg.meta resolved those through a cache of the account system;
+// here the host supplies that table (setAccounts), since a widget library
+// cannot query FAS itself. Unknown names pass through unchanged.
+let accounts = new Map();
+
+/**
+ * setAccounts installs the nick/e-mail -> Fedora username table used to
+ * resolve people in IRC and Bugzilla messages. It takes a plain object or a
+ * Map and replaces the previous table.
+ */
+export function setAccounts(table) {
+  const next = new Map();
+  if (table && typeof table.forEach === "function" && !Array.isArray(table)) {
+    table.forEach((v, k) => next.set(String(k), String(v)));
+  } else if (table && typeof table === "object") {
+    for (const k of Object.keys(table)) next.set(k, String(table[k]));
+  }
+  accounts = next;
+}
+
+/** account resolves an IRC nick or e-mail to a Fedora username, or returns it as is. */
+export function account(name) {
+  if (name === null || name === undefined) return name;
+  const v = accounts.get(String(name));
+  if (v !== undefined) return v;
+  // Every Fedora account has the alias <username>@fedoraproject.org.
+  if (typeof name === "string" && name.endsWith("@fedoraproject.org")) return name.slice(0, -"@fedoraproject.org".length);
+  return name;
+}

@@ -2,7 +2,7 @@
 // mismatches. Not the test of record (that is the Go test in runtime/).
 //   node widgets/lib/meta/dev/score.mjs [--svc NAME] [--field F] [--show]
 import { readFileSync } from "node:fs";
-import { meta } from "../../meta.js";
+import { meta, setAccounts } from "../../meta.js";
 
 const args = process.argv.slice(2);
 const opt = (k) => { const i = args.indexOf(k); return i >= 0 ? args[i + 1] : null; };
@@ -24,6 +24,9 @@ function fillDynamic(rec) {
   }
 }
 
+const cache = JSON.parse(readFileSync(new URL("../testdata/fas_cache.json", import.meta.url), "utf8"));
+delete cache._comment;
+setAccounts(cache);
 const totals = {}, perSvc = {};
 for (const line of readFileSync(file, "utf8").split("\n")) {
   if (!line.trim()) continue;
