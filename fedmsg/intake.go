@@ -345,6 +345,7 @@ func (in *Intake) session(ctx context.Context, ep string) (delivered bool, err e
 		}
 	}
 	if err := sock.Dial(ep); err != nil {
+		in.metrics.ConnectErrors.WithLabelValues(ep).Inc()
 		return false, fmt.Errorf("connect %s: %w", ep, err)
 	}
 	in.metrics.Connects.WithLabelValues(ep).Inc()

@@ -19,6 +19,7 @@ type Metrics struct {
 	Invalid       *prometheus.CounterVec // hubs_fedmsg_invalid_total{reason}
 	HandlerErrors prometheus.Counter     // hubs_fedmsg_handler_errors_total
 	Connects      *prometheus.CounterVec // hubs_fedmsg_connects_total{endpoint}
+	ConnectErrors *prometheus.CounterVec // hubs_fedmsg_connect_errors_total{endpoint}
 	Connected     *prometheus.GaugeVec   // hubs_fedmsg_connected{endpoint}
 	QueueLength   prometheus.Gauge       // hubs_fedmsg_queue_length
 }
@@ -43,6 +44,10 @@ func NewMetrics() *Metrics {
 			Name: "hubs_fedmsg_connects_total",
 			Help: "Successful connections to a bus endpoint; more than one means reconnects.",
 		}, []string{"endpoint"}),
+		ConnectErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hubs_fedmsg_connect_errors_total",
+			Help: "Failed attempts to connect to a bus endpoint (each is retried with backoff).",
+		}, []string{"endpoint"}),
 		Connected: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "hubs_fedmsg_connected",
 			Help: "1 while connected to the bus endpoint, else 0.",
@@ -62,7 +67,7 @@ func NewMetrics() *Metrics {
 }
 
 func (m *Metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.Messages, m.Invalid, m.HandlerErrors, m.Connects, m.Connected, m.QueueLength}
+	return []prometheus.Collector{m.Messages, m.Invalid, m.HandlerErrors, m.Connects, m.ConnectErrors, m.Connected, m.QueueLength}
 }
 
 // Describe implements prometheus.Collector.
