@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"hubs/server"
+)
+
+func runServe(ctx context.Context, args []string) error {
+	fs := newFlagSet("serve", "serve [flags]")
+	var (
+		db       database
+		addr     string
+		populate bool
+		grace    time.Duration
+	)
+	db.flags(fs)
+	fs.envString(&addr, "addr", "HUBS_ADDR", ":5000", "address to serve HTTP on")
+	fs.envBool(&populate, "populate", "HUBS_POPULATE", true, "create the demo hubs when the database has no hub")
+	fs.envDuration(&grace, "shutdown-timeout", "HUBS_SHUTDOWN_TIMEOUT", 10*time.Second,
+		"how long requests in flight may take to finish on SIGINT/SIGTERM")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+
+	st, closeDB, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	if populate {
+		empty, err := st.Empty(ctx)
+		if err != nil {
+			return err
+		}
+		if empty {
+			slog.Info("database has no hub: creating the demo hubs")
+			if err := st.Populate(ctx); err != nil {
+				return err
+			}
+		}
+	}
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := server.New(server.Config{Store: st})
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	slog.Info("serving", "addr", ln.Addr().String())
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down", "grace", grace)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shut down http: %w", err)
+	}
+	return <-served
+}
