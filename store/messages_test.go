@@ -1,0 +1,203 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"hubs/store"
+	"hubs/store/storetest"
+)
+
+var t0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+
+// grepCorpus is ten messages whose fields make every filter and combination distinguishable.
+func grepCorpus() []store.Message {
+	mk := func(n int, topic, category string, users, pkgs []string, body string) store.Message {
+		return store.Message{
+			MsgID:     fmt.Sprintf("2026-m%02d", n),
+			I:         n,
+			Topic:     topic,
+			Timestamp: t0.Add(time.Duration(n) * time.Minute),
+			Category:  category,
+			Username:  "apache",
+			Msg:       json.RawMessage(body),
+			Usernames: users,
+			Packages:  pkgs,
+		}
+	}
+	return []store.Message{
+		mk(0, "org.fedoraproject.prod.bodhi.update.comment", "bodhi", []string{"ralph"}, []string{"kernel"}, `{"comment": "works for me"}`),
+		mk(1, "org.fedoraproject.prod.bodhi.update.request.stable", "bodhi", []string{"lmacken"}, []string{"kernel", "glibc"}, `{"update": "kernel-6.1"}`),
+		mk(2, "org.fedoraproject.prod.buildsys.build.state.change", "buildsys", []string{"ralph", "lmacken"}, []string{"glibc"}, `{"state": 1}`),
+		mk(3, "org.fedoraproject.prod.git.receive", "git", []string{"mattdm"}, []string{"fedora-release"}, `{"message": "bump release"}`),
+		mk(4, "org.fedoraproject.prod.fas.user.create", "fas", []string{"decause"}, nil, `{"user": "decause"}`),
+		mk(5, "org.fedoraproject.prod.bodhi.update.comment", "bodhi", []string{"mattdm"}, []string{"firefox"}, `{"comment": "works for me too"}`),
+		mk(6, "org.fedoraproject.prod.badges.badge.award", "badges", []string{"ralph"}, nil, `{"badge": "Junior Tagger"}`),
+		mk(7, "org.fedoraproject.prod.pagure.pull-request.new", "pagure", nil, nil, `{"title": "100% done_ok"}`),
+		mk(8, "org.fedoraproject.prod.buildsys.build.state.change", "buildsys", []string{"pravins"}, []string{"firefox"}, `{"state": 0}`),
+		mk(9, "org.fedoraproject.prod.git.receive", "git", []string{"ralph"}, []string{"kernel"}, `{"message": "fix build"}`),
+	}
+}
+
+func TestArchiveMessageIsIdempotent(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	m := grepCorpus()[1]
+	m.Headers = json.RawMessage(`{"sent-at": "now"}`)
+	for i, want := range []bool{true, false, false} {
+		inserted, err := s.ArchiveMessage(ctx, m)
+		if err != nil || inserted != want {
+			t.Fatalf("archive #%d: inserted %v, %v; want %v", i, inserted, err, want)
+		}
+	}
+	msgs, total, err := s.GrepMessages(ctx, store.GrepQuery{})
+	if err != nil || total != 1 || len(msgs) != 1 {
+		t.Fatalf("grep all: %d of %d, %v", len(msgs), total, err)
+	}
+	got := msgs[0]
+	if got.MsgID != m.MsgID || got.I != 1 || got.Topic != m.Topic || !got.Timestamp.Equal(m.Timestamp) ||
+		got.Category != "bodhi" || got.Username != "apache" ||
+		strings.Join(got.Usernames, ",") != "lmacken" || strings.Join(got.Packages, ",") != "glibc,kernel" {
+		t.Errorf("read back %+v", got)
+	}
+	if string(got.Msg) != string(m.Msg) || string(got.Headers) != string(m.Headers) {
+		t.Errorf("bodies: %s %s", got.Msg, got.Headers)
+	}
+	for _, bad := range []store.Message{
+		{Topic: "no.msg.id", Msg: json.RawMessage(`{}`)},
+		{MsgID: "x-1", Topic: "t", Msg: json.RawMessage(`{not json`)},
+	} {
+		if _, err := s.ArchiveMessage(ctx, bad); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("archive %+v: %v, want ErrInvalid", bad, err)
+		}
+	}
+}
+
+func TestArchiveMessageConcurrentNames(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	// Many messages at once naming the same new users and packages: every link must be made.
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.ArchiveMessage(ctx, store.Message{
+				MsgID: fmt.Sprintf("c-%d", i), Topic: "t", Timestamp: t0, Msg: json.RawMessage(`{}`),
+				Usernames: []string{"ralph", "lmacken", fmt.Sprintf("u%d", i%4)}, Packages: []string{"kernel"},
+			})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []struct {
+		q    store.GrepQuery
+		want int
+	}{
+		{store.GrepQuery{Usernames: []string{"ralph"}}, 40},
+		{store.GrepQuery{Usernames: []string{"u1"}}, 10},
+		{store.GrepQuery{Packages: []string{"kernel"}}, 40},
+	} {
+		if n, err := s.CountMessages(ctx, q.q); err != nil || n != q.want {
+			t.Errorf("count %+v = %d, %v; want %d", q.q, n, err, q.want)
+		}
+	}
+}
+
+func TestGrepMessages(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	for _, m := range grepCorpus() {
+		if _, err := s.ArchiveMessage(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name  string
+		q     store.GrepQuery
+		want  string // message numbers in result order
+		total int
+	}{
+		{"everything, newest first", store.GrepQuery{}, "9 8 7 6 5 4 3 2 1 0", 10},
+		{"ascending", store.GrepQuery{Order: "asc"}, "0 1 2 3 4 5 6 7 8 9", 10},
+		{"one topic", store.GrepQuery{Topics: []string{"org.fedoraproject.prod.git.receive"}}, "9 3", 2},
+		{"topics OR", store.GrepQuery{Topics: []string{"org.fedoraproject.prod.git.receive", "org.fedoraproject.prod.fas.user.create"}}, "9 4 3", 3},
+		{"categories OR", store.GrepQuery{Categories: []string{"badges", "pagure"}}, "7 6", 2},
+		{"user", store.GrepQuery{Usernames: []string{"ralph"}}, "9 6 2 0", 4},
+		{"users OR", store.GrepQuery{Usernames: []string{"lmacken", "decause"}}, "4 2 1", 3},
+		{"package", store.GrepQuery{Packages: []string{"firefox"}}, "8 5", 2},
+		{"packages OR", store.GrepQuery{Packages: []string{"glibc", "fedora-release"}}, "3 2 1", 3},
+		{"contains", store.GrepQuery{Contains: []string{"works for me"}}, "5 0", 2},
+		{"contains OR", store.GrepQuery{Contains: []string{"Junior", "bump"}}, "6 3", 2},
+		{"contains takes % and _ literally", store.GrepQuery{Contains: []string{"100% done_"}}, "7", 1},
+		{"contains % matches no wildcard", store.GrepQuery{Contains: []string{"%"}}, "7", 1},
+		{"user AND category", store.GrepQuery{Usernames: []string{"ralph"}, Categories: []string{"git"}}, "9", 1},
+		{"user AND package", store.GrepQuery{Usernames: []string{"ralph", "mattdm"}, Packages: []string{"kernel"}}, "9 0", 2},
+		{"category AND topic disjoint", store.GrepQuery{Categories: []string{"git"}, Topics: []string{"org.fedoraproject.prod.fas.user.create"}}, "", 0},
+		{"start inclusive", store.GrepQuery{Start: t0.Add(8 * time.Minute)}, "9 8", 2},
+		{"end exclusive", store.GrepQuery{End: t0.Add(2 * time.Minute)}, "1 0", 2},
+		{"window AND category", store.GrepQuery{Start: t0.Add(1 * time.Minute), End: t0.Add(9 * time.Minute), Categories: []string{"bodhi"}}, "5 1", 2},
+		{"page 1 of 3", store.GrepQuery{Rows: 4}, "9 8 7 6", 10},
+		{"page 2 of 3", store.GrepQuery{Rows: 4, Page: 2}, "5 4 3 2", 10},
+		{"page 3 of 3", store.GrepQuery{Rows: 4, Page: 3}, "1 0", 10},
+		{"past the last page", store.GrepQuery{Rows: 4, Page: 4}, "", 10},
+		{"page 2 ascending, filtered", store.GrepQuery{Rows: 2, Page: 2, Order: "asc", Categories: []string{"bodhi", "buildsys"}}, "2 5", 5},
+		{"unknown user", store.GrepQuery{Usernames: []string{"nobody"}}, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msgs, total, err := s.GrepMessages(ctx, tt.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			nums := make([]string, len(msgs))
+			for i, m := range msgs {
+				nums[i] = fmt.Sprint(m.I)
+			}
+			if got := strings.Join(nums, " "); got != tt.want || total != tt.total {
+				t.Errorf("got %q (total %d), want %q (total %d)", got, total, tt.want, tt.total)
+			}
+			n, err := s.CountMessages(ctx, tt.q)
+			if err != nil || n != tt.total {
+				t.Errorf("CountMessages = %d, %v; want %d", n, err, tt.total)
+			}
+		})
+	}
+
+	t.Run("default page size is 25, at most 100", func(t *testing.T) {
+		for i := range 120 {
+			m := store.Message{MsgID: fmt.Sprintf("bulk-%d", i), Topic: "bulk", Timestamp: t0.Add(time.Hour), Msg: json.RawMessage(`{}`)}
+			if _, err := s.ArchiveMessage(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		msgs, total, err := s.GrepMessages(ctx, store.GrepQuery{Topics: []string{"bulk"}})
+		if err != nil || len(msgs) != 25 || total != 120 {
+			t.Fatalf("default rows: %d of %d, %v", len(msgs), total, err)
+		}
+		msgs, _, err = s.GrepMessages(ctx, store.GrepQuery{Topics: []string{"bulk"}, Rows: 100})
+		if err != nil || len(msgs) != 100 {
+			t.Fatalf("rows 100: %d, %v", len(msgs), err)
+		}
+	})
+	for _, bad := range []store.GrepQuery{{Rows: 101}, {Rows: -1}, {Page: -1}, {Order: "sideways"}} {
+		t.Run(fmt.Sprintf("refused %+v", bad), func(t *testing.T) {
+			if _, _, err := s.GrepMessages(ctx, bad); !errors.Is(err, store.ErrInvalid) {
+				t.Fatalf("got %v, want ErrInvalid", err)
+			}
+		})
+	}
+}
