@@ -1,0 +1,370 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dop251/goja"
+)
+
+// Data runs the widget's data(ctx, config) for inst on hub and returns its
+// result as JSON: the bytes the cache keeps and the server pushes. An async
+// data() is awaited (the job queue runs when the call returns; host I/O is
+// synchronous under its promises). The whole call, fetches included, is
+// bounded by Limits.Data and by ctx.
+func (r *Runtime) Data(ctx context.Context, inst Instance, hub Hub) (json.RawMessage, error) {
+	w, err := r.Widget(inst.Name)
+	if err != nil {
+		return nil, err
+	}
+	v, err := r.pool.get(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("data of widget %s: %w", w.Name, err)
+	}
+	defer r.pool.put(v)
+	m, err := v.module(w, inst)
+	if err != nil {
+		return nil, err
+	}
+
+	limit := r.opt.limits.Data
+	deadline := time.Now().Add(limit)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline, limit = d, time.Until(d)
+	}
+	callCtx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { v.interrupt(ctx.Err()) })
+	defer stop()
+	hubJSON, err := json.Marshal(hub)
+	if err != nil {
+		return nil, fmt.Errorf("data of widget %s: hub: %w", w.Name, err)
+	}
+	settingsJSON, err := json.Marshal(r.opt.settings)
+	if err != nil {
+		return nil, fmt.Errorf("data of widget %s: settings: %w", w.Name, err)
+	}
+	if r.opt.settings == nil {
+		settingsJSON = []byte("{}")
+	}
+	widgetJSON, _ := json.Marshal(map[string]any{"id": inst.ID, "name": w.Name, "hub": inst.Hub})
+	v.call = &dataCall{ctx: callCtx, w: w, inst: inst}
+	defer func() { v.call = nil }()
+
+	out, err := v.run(w, "data", limit, func() (goja.Value, error) {
+		jsCtx, err := v.makeCtx(goja.Undefined(), v.rt.ToValue(string(hubJSON)), v.rt.ToValue(string(settingsJSON)), v.rt.ToValue(string(widgetJSON)))
+		if err != nil {
+			return nil, err
+		}
+		config, err := v.jsonValue(inst.Config, "{}")
+		if err != nil {
+			return nil, err
+		}
+		res, err := m.data(m.def, jsCtx, config)
+		if err != nil {
+			return nil, err
+		}
+		if p, ok := res.Export().(*goja.Promise); ok {
+			switch p.State() {
+			case goja.PromiseStateFulfilled:
+				res = p.Result()
+			case goja.PromiseStateRejected:
+				return nil, rejection(v.rt, p.Result())
+			default:
+				return nil, errPending
+			}
+		}
+		if goja.IsUndefined(res) {
+			return nil, errUndefined
+		}
+		return v.stringify(goja.Undefined(), res)
+	})
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			v.broken = true
+		}
+		v.forget(m)
+		return nil, r.callError(w, "data", err)
+	}
+	if goja.IsUndefined(out) {
+		v.forget(m)
+		return nil, w.contractError("data", "", "data() must return a JSON-able value")
+	}
+	s := out.String()
+	if len(s) > r.opt.limits.Output {
+		return nil, &Error{Widget: w.Name, Function: "data", File: w.Display, Err: ErrOutputTooLarge,
+			Message: fmt.Sprintf("data() returned %d bytes of JSON, more than the %d allowed", len(s), r.opt.limits.Output)}
+	}
+	return json.RawMessage(s), nil
+}
+
+var (
+	errPending   = errors.New("data() returned a promise that never settled (awaiting something that never resolves?)")
+	errUndefined = errors.New("data() returned undefined: return a JSON-able value")
+)
+
+// rejectedError carries a rejected promise's reason out of a run.
+type rejectedError struct{ ex *goja.Exception }
+
+func (e *rejectedError) Error() string { return e.ex.Error() }
+
+// rejection turns a promise rejection reason into an error with the stack the
+// reason carries, by rethrowing it inside the runtime to get an Exception.
+func rejection(rt *goja.Runtime, reason goja.Value) error {
+	thrower, err := rt.RunString("(function (e) { throw e; })")
+	if err != nil {
+		return err
+	}
+	fn, _ := goja.AssertFunction(thrower)
+	_, err = fn(goja.Undefined(), reason)
+	var ex *goja.Exception
+	if errors.As(err, &ex) {
+		return &rejectedError{ex: ex}
+	}
+	return err
+}
+
+// callError finishes the errors v.run could not classify.
+func (r *Runtime) callError(w *Widget, fn string, err error) error {
+	var re *rejectedError
+	if errors.As(err, &re) {
+		e := w.jsError(fn, re.ex, ErrThrown, "")
+		// The rethrow frame is ours; the reason's own stack is the useful one.
+		if obj, ok := re.ex.Value().(*goja.Object); ok {
+			if st := obj.Get("stack"); st != nil && !goja.IsUndefined(st) {
+				e.Stack = st.String()
+				if f, l, c, ok := firstPosition(e.Stack); ok {
+					e.File, e.Line, e.Col = w.sourcePath(f), l, c
+				}
+			}
+		}
+		return e
+	}
+	if errors.Is(err, errPending) || errors.Is(err, errUndefined) {
+		return w.contractError(fn, "", err.Error())
+	}
+	return err
+}
+
+// Template runs template(data, h) for inst and returns the HTML: an h.html
+// (or h.safe) result as is, a plain string escaped (h.render, which the
+// browser uses too).
+func (r *Runtime) Template(ctx context.Context, inst Instance, data json.RawMessage) (string, error) {
+	w, err := r.Widget(inst.Name)
+	if err != nil {
+		return "", err
+	}
+	v, err := r.pool.get(ctx)
+	if err != nil {
+		return "", fmt.Errorf("template of widget %s: %w", w.Name, err)
+	}
+	defer r.pool.put(v)
+	m, err := v.module(w, inst)
+	if err != nil {
+		return "", err
+	}
+	out, err := v.run(w, "template", r.opt.limits.Template, func() (goja.Value, error) {
+		d, err := v.jsonValue(data, "null")
+		if err != nil {
+			return nil, err
+		}
+		res, err := m.template(m.def, d, v.h)
+		if err != nil {
+			return nil, err
+		}
+		return v.render(goja.Undefined(), res)
+	})
+	if err != nil {
+		v.forget(m)
+		return "", r.callError(w, "template", err)
+	}
+	s := out.String()
+	if len(s) > r.opt.limits.Output {
+		return "", &Error{Widget: w.Name, Function: "template", File: w.Display, Err: ErrOutputTooLarge,
+			Message: fmt.Sprintf("template() returned %d bytes of HTML, more than the %d allowed", len(s), r.opt.limits.Output)}
+	}
+	return s, nil
+}
+
+// Invalidations runs shouldInvalidate(message, widget) for each candidate
+// instance of one bus message and returns the verdicts in order (appended to
+// out[:0], so a caller can reuse its slice). The message (a fedmsg envelope
+// as JSON) is converted to a JS value once and frozen, and that one view is
+// given to every candidate. A widget without shouldInvalidate says false. An
+// instance whose call fails says false, and its error is part of the
+// returned error (an errors.Join of *Error); the others still run.
+func (r *Runtime) Invalidations(ctx context.Context, message []byte, insts []Instance, out []bool) ([]bool, error) {
+	out = out[:0]
+	v, err := r.pool.get(ctx)
+	if err != nil {
+		return out, fmt.Errorf("invalidations: %w", err)
+	}
+	defer r.pool.put(v)
+	msg, err := v.jsonValue(message, "")
+	if err != nil {
+		return out, fmt.Errorf("invalidations: message is not JSON: %w", err)
+	}
+	if _, err := v.freezeData(goja.Undefined(), msg); err != nil {
+		return out, fmt.Errorf("invalidations: freeze message: %w", err)
+	}
+	var errs []error
+	for _, inst := range insts {
+		ok, err := r.invalidate(v, msg, inst)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		out = append(out, ok)
+	}
+	return out, errors.Join(errs...)
+}
+
+func (r *Runtime) invalidate(v *vm, msg goja.Value, inst Instance) (bool, error) {
+	if v.broken {
+		return false, fmt.Errorf("widget %s: %w", inst.Name, errRetired)
+	}
+	r.mu.RLock()
+	w := r.widgets[inst.Name]
+	r.mu.RUnlock()
+	if w == nil {
+		return false, fmt.Errorf("widget %s: %w", inst.Name, ErrNotFound)
+	}
+	if !w.HasInvalidate {
+		return false, nil
+	}
+	m, err := v.module(w, inst)
+	if err != nil {
+		return false, err
+	}
+	res, err := v.run(w, "shouldInvalidate", r.opt.limits.Invalidate, func() (goja.Value, error) {
+		return m.invalidate(m.def, msg, m.view)
+	})
+	if err != nil {
+		v.forget(m)
+		return false, r.callError(w, "shouldInvalidate", err)
+	}
+	return res.ToBoolean(), nil
+}
+
+// errRetired: an earlier call of the same batch broke the runtime, so the
+// rest of the batch is not run on it.
+var errRetired = errors.New("runtime retired by an earlier failure in this batch; not run")
+
+// Hints returns the hints of inst: the declared topics and categories and the
+// usernames, from hints.usernames(config) when it is a function.
+func (r *Runtime) Hints(ctx context.Context, inst Instance) (Hints, error) {
+	w, err := r.Widget(inst.Name)
+	if err != nil {
+		return Hints{}, err
+	}
+	h := Hints{Topics: w.Hints.Topics, Categories: w.Hints.Categories, Usernames: w.Hints.UsernameList}
+	if !w.Hints.UsernamesFn {
+		return h, nil
+	}
+	v, err := r.pool.get(ctx)
+	if err != nil {
+		return Hints{}, fmt.Errorf("hints of widget %s: %w", w.Name, err)
+	}
+	defer r.pool.put(v)
+	m, err := v.module(w, inst)
+	if err != nil {
+		return Hints{}, err
+	}
+	if m.usernames == nil {
+		return Hints{}, w.contractError("hints.usernames", "", "hints.usernames is no longer a function")
+	}
+	res, err := v.run(w, "hints.usernames", r.opt.limits.Invalidate, func() (goja.Value, error) {
+		cfg := m.view.(*goja.Object).Get("config")
+		return m.usernames(goja.Undefined(), cfg)
+	})
+	if err != nil {
+		v.forget(m)
+		return Hints{}, r.callError(w, "hints.usernames", err)
+	}
+	names, ok := stringList(res)
+	if !ok {
+		return Hints{}, w.contractError("hints.usernames", "", "hints.usernames(config) must return an array of strings")
+	}
+	h.Usernames = names
+	return h, nil
+}
+
+// Hints says which bus messages can concern one widget instance: the engine
+// runs shouldInvalidate only for messages matching one of them (or every
+// message, when all three are empty).
+type Hints struct {
+	Topics     []string // matched on the topic after "<prefix>.<env>."
+	Categories []string // the topic's 4th segment
+	Usernames  []string // the message's usernames (fedmsg.meta)
+}
+
+// Validate checks a config (from a form or JSON) against the widget's params:
+// it returns the normalized config (defaults filled, types converted) and the
+// per-field errors (empty when valid; key "" or an unknown field's name for
+// problems that are not a declared param's). The params' validate(value)
+// functions run on a throwaway module evaluation. err is for failures other
+// than a bad config (unknown widget, a validate() that throws or loops).
+func (r *Runtime) Validate(ctx context.Context, name string, config map[string]any) (map[string]any, map[string]string, error) {
+	w, err := r.Widget(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	norm, fieldErrs := checkConfig(w.Params, config)
+	var withJS []Param
+	for _, p := range w.Params {
+		if _, done := fieldErrs[p.Name]; !done && p.HasValidate {
+			if _, set := norm[p.Name]; set {
+				withJS = append(withJS, p)
+			}
+		}
+	}
+	if len(withJS) == 0 {
+		return norm, fieldErrs, nil
+	}
+	v, err := r.pool.get(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("validate widget %s: %w", w.Name, err)
+	}
+	defer r.pool.put(v)
+	m, err := v.evaluate(w)
+	if err != nil {
+		return nil, nil, err
+	}
+	params := m.def.Get("params").(*goja.Object)
+	for _, p := range withJS {
+		fnName := "params." + p.Name + ".validate"
+		decl, ok := params.Get(p.Name).(*goja.Object)
+		if !ok {
+			return nil, nil, w.contractError(fnName, "", "param is no longer declared")
+		}
+		fn, ok := goja.AssertFunction(decl.Get("validate"))
+		if !ok {
+			return nil, nil, w.contractError(fnName, "", "validate is no longer a function")
+		}
+		valueJSON, err := json.Marshal(norm[p.Name])
+		if err != nil {
+			return nil, nil, fmt.Errorf("validate widget %s: %w", w.Name, err)
+		}
+		res, err := v.run(w, fnName, r.opt.limits.Invalidate, func() (goja.Value, error) {
+			val, err := v.jsonValue(valueJSON, "null")
+			if err != nil {
+				return nil, err
+			}
+			return fn(decl, val)
+		})
+		if err != nil {
+			return nil, nil, r.callError(w, fnName, err)
+		}
+		if !isAbsent(res) && !goja.IsNull(res) && res.ToBoolean() {
+			msg := res.String()
+			if len(msg) > 500 {
+				msg = msg[:500]
+			}
+			fieldErrs[p.Name] = msg
+			delete(norm, p.Name)
+		}
+	}
+	return norm, fieldErrs, nil
+}

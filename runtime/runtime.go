@@ -1,0 +1,403 @@
+// Package runtime runs widget files: JavaScript ES modules whose data,
+// template and shouldInvalidate functions run in goja on the server (template
+// and shouldInvalidate also run, unchanged, in the browser).
+//
+// # Loading
+//
+// Each widget file is bundled with esbuild together with the relative .js
+// files it imports (widgets/lib/...), into one script with an inline source
+// map; goja compiles it once, in strict mode, and every position in an error
+// or a stack is mapped back to the original file:line:col. A bundle's
+// content hash is the widget's Version. Reload recompiles one widget and
+// keeps the previous version in service if the new one fails.
+//
+// # Pool
+//
+// Calls run on a fixed pool of goja runtimes (one per core by default); a
+// runtime is single-goroutine, so a call holds one runtime for its duration.
+// Values cross the boundary as JSON text or primitives only: no Go object
+// is ever reachable from JavaScript, and the host API is a handful of
+// native functions closed over by frozen ctx objects.
+//
+// # Isolation: what is guaranteed and how
+//
+//   - Shared realm, frozen. When a runtime is built, every intrinsic
+//     reachable from the global object or through syntax (Object.prototype,
+//     Array.prototype, the generator and iterator prototypes, JSON, Math...)
+//     and the global object itself are deep-frozen, and the template helpers
+//     object h is frozen too. Widget code is strict, so `globalThis.x = 1`,
+//     `x = 1` (undeclared), `Object.prototype.polluted = 1` or
+//     `Array.prototype.map = f` throw a TypeError/ReferenceError instead of
+//     leaking into a later call. Common own-property writes that would
+//     otherwise hit a frozen prototype (`this.name = ...` in an Error
+//     subclass, `obj.toString = f`) still work: those prototype properties
+//     are accessors that define the property on the receiver.
+//   - Module state, per instance. A widget's module (its top-level
+//     variables, the libs it bundles, their Maps and caches, closures) is
+//     evaluated separately for each widget instance (widget version, instance
+//     id, hub) in each runtime, and kept in a per-runtime LRU. State a call
+//     leaves in module variables is therefore seen only by later calls of
+//     the SAME instance, never by another instance or another widget
+//     (each widget bundles its own copy of the libs). Validate runs on a
+//     throwaway evaluation, since a config being validated belongs to no
+//     instance yet.
+//   - Per-call values. The bus message given to shouldInvalidate is parsed
+//     once per batch and deep-frozen, so one candidate widget cannot change
+//     what the next one sees; the instance view {id, name, hub, config} is
+//     frozen; data() gets fresh copies of its config and a frozen ctx.
+//   - Failures reset state. A call that throws drops that instance's
+//     evaluation (the next call re-evaluates the module); a call that is
+//     interrupted (time limit, cancelled context) or overflows the stack
+//     retires the whole runtime, which the pool rebuilds on next use.
+//
+// Not covered: goja has no heap limit, so a call can allocate a lot of
+// memory before its time limit interrupts it (output is capped, see
+// Limits), and a long-running built-in (a huge String.prototype.repeat, a
+// pathological regexp) cannot be interrupted until it returns.
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	goruntime "runtime"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/dop251/goja"
+)
+
+// Limits bound each call. Zero fields take the defaults.
+type Limits struct {
+	Data       time.Duration // data(), in total, awaits and fetches included (10 s)
+	Template   time.Duration // template() (200 ms)
+	Invalidate time.Duration // one shouldInvalidate() (50 ms)
+	Load       time.Duration // evaluating a module's top level (1 s)
+	Output     int           // bytes of data() JSON or template HTML (1 MiB)
+	CallStack  int           // JavaScript call depth (1000)
+}
+
+// DefaultLimits are the limits of the widget contract.
+var DefaultLimits = Limits{
+	Data:       10 * time.Second,
+	Template:   200 * time.Millisecond,
+	Invalidate: 50 * time.Millisecond,
+	Load:       time.Second,
+	Output:     1 << 20,
+	CallStack:  1000,
+}
+
+type options struct {
+	host         Host
+	helpers      []byte
+	limits       Limits
+	fetch        FetchConfig
+	settings     map[string]string
+	logger       *slog.Logger
+	now          func() time.Time
+	poolSize     int
+	modulesPerVM int
+	maxCallStack int
+}
+
+// Option configures a Runtime.
+type Option func(*options)
+
+// WithHost sets what ctx.messages and ctx.user call. Without one, they fail.
+func WithHost(h Host) Option { return func(o *options) { o.host = h } }
+
+// WithHelpers sets the source of the template helpers module (static/h.js):
+// the runtime gives it to every template as h, the same file the browser
+// imports.
+func WithHelpers(src []byte) Option { return func(o *options) { o.helpers = src } }
+
+// WithLimits overrides the call limits; zero fields keep the defaults.
+func WithLimits(l Limits) Option { return func(o *options) { o.limits = l } }
+
+// WithFetch configures ctx.fetch (allowlist, timeout, size cap).
+func WithFetch(f FetchConfig) Option { return func(o *options) { o.fetch = f } }
+
+// WithSettings sets ctx.settings (site settings such as upstream base URLs).
+func WithSettings(s map[string]string) Option { return func(o *options) { o.settings = s } }
+
+// WithLogger sets where ctx.log and the runtime log.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithClock sets what ctx.now() returns (tests).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithPoolSize sets how many goja runtimes run calls in parallel (default:
+// GOMAXPROCS).
+func WithPoolSize(n int) Option { return func(o *options) { o.poolSize = n } }
+
+// WithModulesPerRuntime bounds how many module evaluations (one per widget
+// instance) each runtime keeps (default 512).
+func WithModulesPerRuntime(n int) Option { return func(o *options) { o.modulesPerVM = n } }
+
+// Runtime holds the loaded widgets and the pool that runs them. It is safe
+// for concurrent use.
+type Runtime struct {
+	opt     options
+	helpers *goja.Program
+	pool    *pool
+	fetcher *fetcher
+
+	mu      sync.RWMutex
+	root    string // the widgets folder (absolute), "" until LoadDir
+	widgets map[string]*Widget
+}
+
+// New builds a runtime. WithHelpers is required: templates need h.
+func New(opts ...Option) (*Runtime, error) {
+	o := options{limits: DefaultLimits, logger: slog.Default(), now: time.Now, modulesPerVM: 512}
+	for _, f := range opts {
+		f(&o)
+	}
+	o.limits = withDefaults(o.limits)
+	o.maxCallStack = o.limits.CallStack
+	if o.poolSize <= 0 {
+		o.poolSize = goruntime.GOMAXPROCS(0)
+	}
+	if o.modulesPerVM <= 0 {
+		o.modulesPerVM = 512
+	}
+	if len(o.helpers) == 0 {
+		return nil, errors.New("runtime: no template helpers (WithHelpers with static/h.js)")
+	}
+	helpers, err := compileHelpers(o.helpers)
+	if err != nil {
+		return nil, err
+	}
+	f, err := newFetcher(o.fetch)
+	if err != nil {
+		return nil, err
+	}
+	r := &Runtime{opt: o, helpers: helpers, fetcher: f, widgets: map[string]*Widget{}}
+	r.pool = newPool(o.poolSize, func() (*vm, error) { return newVM(&r.opt, r, r.helpers) })
+	return r, nil
+}
+
+func withDefaults(l Limits) Limits {
+	d := DefaultLimits
+	if l.Data > 0 {
+		d.Data = l.Data
+	}
+	if l.Template > 0 {
+		d.Template = l.Template
+	}
+	if l.Invalidate > 0 {
+		d.Invalidate = l.Invalidate
+	}
+	if l.Load > 0 {
+		d.Load = l.Load
+	}
+	if l.Output > 0 {
+		d.Output = l.Output
+	}
+	if l.CallStack > 0 {
+		d.CallStack = l.CallStack
+	}
+	return d
+}
+
+// compileHelpers bundles static/h.js like a widget (it is an ES module) so
+// each runtime can evaluate it into a namespace.
+func compileHelpers(src []byte) (*goja.Program, error) {
+	dir, err := os.MkdirTemp("", "hubs-helpers-")
+	if err != nil {
+		return nil, fmt.Errorf("template helpers: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "h.js")
+	if err := os.WriteFile(file, src, 0o600); err != nil {
+		return nil, fmt.Errorf("template helpers: %w", err)
+	}
+	b, errs := bundle(dir, file)
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("template helpers: %w", errs[0])
+	}
+	prog, err := compileBundle("static/h.js", b.code)
+	if err != nil {
+		return nil, fmt.Errorf("template helpers: %w", err)
+	}
+	return prog, nil
+}
+
+// LoadDir loads every widget under dir (sub-folders give dotted names,
+// lib/ holds helpers). Widgets that fail are reported in the returned
+// error (an errors.Join of *Error) and the others are loaded.
+func (r *Runtime) LoadDir(ctx context.Context, dir string) error {
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("widgets folder %s: %w", dir, err)
+	}
+	files, err := findWidgetFiles(root)
+	if err != nil {
+		return fmt.Errorf("widgets folder %s: %w", dir, err)
+	}
+	r.mu.Lock()
+	r.root = root
+	r.mu.Unlock()
+	var errs []error
+	for _, f := range files {
+		if _, err := r.LoadFile(ctx, root, f); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Root is the widgets folder given to LoadDir.
+func (r *Runtime) Root() string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.root
+}
+
+// LoadFile compiles one widget file found under root and puts it in
+// service, replacing any version of the same name. On failure nothing
+// changes and the error lists every problem found (an errors.Join of
+// *Error, each with file:line:col when known).
+func (r *Runtime) LoadFile(ctx context.Context, root, file string) (*Widget, error) {
+	w, err := r.Compile(ctx, root, file)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	r.widgets[w.Name] = w
+	r.mu.Unlock()
+	return w, nil
+}
+
+// Compile builds a widget from a file without putting it in service: the
+// check tool uses it, and LoadFile on top of it.
+func (r *Runtime) Compile(ctx context.Context, root, file string) (*Widget, error) {
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	if file, err = filepath.Abs(file); err != nil {
+		return nil, err
+	}
+	name, err := NameOf(root, file)
+	if err != nil {
+		return nil, &Error{Widget: filepath.Base(file), Function: "load", File: display(file), Message: err.Error(), Err: ErrContract}
+	}
+	w := &Widget{Name: name, File: file, Display: display(file), root: root}
+	if w.Source, err = os.ReadFile(file); err != nil {
+		return nil, &Error{Widget: name, Function: "load", File: w.Display, Message: err.Error(), Err: ErrNotFound}
+	}
+	b, cerrs := bundle(root, file)
+	if len(cerrs) > 0 {
+		errs := make([]error, len(cerrs))
+		for i, e := range cerrs {
+			e.Widget, e.Function, e.File = name, "load", display(e.File)
+			errs[i] = e
+		}
+		return nil, errors.Join(errs...)
+	}
+	w.Inputs = b.inputs
+	w.Version = versionOf(b.code)
+	if w.prog, err = compileBundle(filepath.Join(root, "__bundle.js"), b.code); err != nil {
+		return nil, &Error{Widget: name, Function: "load", File: w.Display, Message: err.Error(), Err: ErrCompile}
+	}
+	v, err := r.pool.get(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load widget %s: %w", name, err)
+	}
+	defer r.pool.put(v)
+	ns, err := v.run(w, "load", r.opt.limits.Load, func() (goja.Value, error) { return v.rt.RunProgram(w.prog) })
+	if err != nil {
+		return nil, err
+	}
+	def, err := defaultExport(v.rt, ns)
+	if err != nil {
+		return nil, w.contractError("load", "", err.Error())
+	}
+	if errs := w.describe(v.rt, def); len(errs) > 0 {
+		joined := make([]error, len(errs))
+		for i, e := range errs {
+			joined[i] = e
+		}
+		return nil, errors.Join(joined...)
+	}
+	return w, nil
+}
+
+// Reload recompiles the widget called name from the widgets folder. If the
+// new version fails, the previous one stays in service and the error is
+// returned. If the file is gone, the widget is removed and the error wraps
+// ErrNotFound.
+func (r *Runtime) Reload(ctx context.Context, name string) (*Widget, error) {
+	root := r.Root()
+	if root == "" {
+		return nil, fmt.Errorf("reload widget %s: no widgets folder loaded", name)
+	}
+	file := fileOf(root, name)
+	if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
+		r.Remove(name)
+		return nil, fmt.Errorf("reload widget %s: %w", name, ErrNotFound)
+	}
+	w, err := r.LoadFile(ctx, root, file)
+	if err != nil {
+		return nil, fmt.Errorf("reload widget %s: %w", name, err)
+	}
+	return w, nil
+}
+
+// Remove takes a widget out of service.
+func (r *Runtime) Remove(name string) {
+	r.mu.Lock()
+	delete(r.widgets, name)
+	r.mu.Unlock()
+}
+
+// Widget returns the version in service of the widget called name.
+func (r *Runtime) Widget(name string) (*Widget, error) {
+	r.mu.RLock()
+	w := r.widgets[name]
+	r.mu.RUnlock()
+	if w == nil {
+		return nil, fmt.Errorf("widget %s: %w", name, ErrNotFound)
+	}
+	return w, nil
+}
+
+// List returns the widgets in service, sorted by name.
+func (r *Runtime) List() []*Widget {
+	r.mu.RLock()
+	out := make([]*Widget, 0, len(r.widgets))
+	for _, w := range r.widgets {
+		out = append(out, w)
+	}
+	r.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Dependents names the widgets in service that bundle file (absolute path):
+// the ones to Reload when a lib changes.
+func (r *Runtime) Dependents(file string) []string {
+	var out []string
+	for _, w := range r.List() {
+		if slices.Contains(w.Inputs, file) {
+			out = append(out, w.Name)
+		}
+	}
+	return out
+}
+
+// Source returns the widget file as written (what the browser imports) and
+// its version.
+func (r *Runtime) Source(name string) ([]byte, string, error) {
+	w, err := r.Widget(name)
+	if err != nil {
+		return nil, "", err
+	}
+	return w.Source, w.Version, nil
+}

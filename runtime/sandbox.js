@@ -1,0 +1,154 @@
+// The sandbox glue, evaluated once in every pooled goja runtime (see vm.go).
+// It is a plain script whose value is a function: Go calls it with the host
+// natives and gets back the few functions the Go side needs, then harden()
+// freezes the realm. Nothing here is reachable from widget code except through
+// the frozen objects it builds (ctx, responses).
+(function (natives) {
+  "use strict";
+
+  // deepFreeze freezes v and everything reachable from it through own
+  // properties (data and accessors) and prototypes.
+  function deepFreeze(v) {
+    const stack = [v];
+    const seen = new Set();
+    while (stack.length > 0) {
+      const o = stack.pop();
+      if ((typeof o !== "object" && typeof o !== "function") || o === null || seen.has(o)) continue;
+      seen.add(o);
+      Object.freeze(o);
+      for (const k of Reflect.ownKeys(o)) {
+        const d = Reflect.getOwnPropertyDescriptor(o, k);
+        if (d === undefined) continue;
+        if ("value" in d) stack.push(d.value);
+        else { stack.push(d.get); stack.push(d.set); }
+      }
+      stack.push(Object.getPrototypeOf(o));
+    }
+    return v;
+  }
+
+  // freezeData freezes a JSON value (plain objects and arrays only): cheaper
+  // than deepFreeze for the parsed bus message, whose prototypes are already
+  // frozen intrinsics.
+  function freezeData(v) {
+    if (typeof v !== "object" || v === null) return v;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) freezeData(v[i]);
+    } else {
+      for (const k in v) freezeData(v[k]);
+    }
+    return Object.freeze(v);
+  }
+
+  // allowOverride turns data properties of a shared prototype into accessors
+  // whose setter defines an own property on the receiver. Without it, freezing
+  // Object.prototype breaks ordinary code such as `this.name = "MyError"` in an
+  // Error subclass or `obj.toString = f` (the "override mistake").
+  function allowOverride(proto, names) {
+    for (const name of names) {
+      const d = Object.getOwnPropertyDescriptor(proto, name);
+      if (d === undefined || !("value" in d) || !d.configurable) continue;
+      const value = d.value;
+      Object.defineProperty(proto, name, {
+        get() { return value; },
+        set(v) {
+          if (this === proto) throw new TypeError("Cannot assign to read only property '" + String(name) + "' of a shared prototype");
+          Object.defineProperty(this, name, { value: v, writable: true, enumerable: true, configurable: true });
+        },
+        enumerable: d.enumerable,
+        configurable: false,
+      });
+    }
+  }
+
+  // harden freezes every intrinsic reachable from the global object, the ones
+  // only reachable through syntax (generator, async and iterator prototypes),
+  // and the global object itself. Widget code is compiled in strict mode, so a
+  // write to any of them throws instead of leaking into the next call.
+  function harden() {
+    const common = ["constructor", "toString", "valueOf", "toLocaleString"];
+    allowOverride(Object.prototype, common.concat(["hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable"]));
+    for (const E of [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError]) {
+      allowOverride(E.prototype, ["name", "message", "constructor", "toString"]);
+    }
+    allowOverride(Function.prototype, ["toString", "constructor"]);
+    allowOverride(Array.prototype, ["toString", "constructor"]);
+    allowOverride(Promise.prototype, ["constructor", "then"]);
+    const roots = [
+      globalThis,
+      Object.getPrototypeOf(function* () {}),
+      Object.getPrototypeOf(async function () {}),
+      Object.getPrototypeOf([][Symbol.iterator]()),
+      Object.getPrototypeOf(""[Symbol.iterator]()),
+      Object.getPrototypeOf(new Map()[Symbol.iterator]()),
+      Object.getPrototypeOf(new Set()[Symbol.iterator]()),
+      Object.getPrototypeOf(/x/[Symbol.matchAll]("x")),
+      Object.getPrototypeOf(Int8Array),
+      (function () { return arguments; })(),
+    ];
+    for (const r of roots) deepFreeze(r);
+  }
+
+  // call runs fn and, when it returns a promise, reports its state after the
+  // job queue has run (goja drains it when the outermost call returns).
+  function settle(p) {
+    let state = "pending", value;
+    p.then((v) => { state = "fulfilled"; value = v; }, (e) => { state = "rejected"; value = e; });
+    return () => ({ state, value });
+  }
+
+  function failure(r) {
+    // natives return [error message] on failure, [null, result...] on success.
+    if (r[0] !== null) throw new Error(r[0]);
+    return r;
+  }
+
+  function makeResponse(status, url, headersJSON, body) {
+    const headers = Object.freeze(JSON.parse(headersJSON));
+    return Object.freeze({
+      status,
+      ok: status >= 200 && status < 300,
+      url,
+      headers,
+      text() { return Promise.resolve(body); },
+      json() {
+        try { return Promise.resolve(JSON.parse(body)); } catch (e) { return Promise.reject(e); }
+      },
+    });
+  }
+
+  function asPromise(f) {
+    try { return Promise.resolve(f()); } catch (e) { return Promise.reject(e); }
+  }
+
+  // makeCtx builds the ctx argument of one data() call. Every I/O member
+  // returns a promise, as in the browser: `await` works the same everywhere.
+  function makeCtx(hubJSON, settingsJSON, widgetJSON) {
+    const log = Object.freeze({
+      info(msg, fields) { natives.log("info", String(msg), JSON.stringify(fields ?? {})); },
+      warn(msg, fields) { natives.log("warn", String(msg), JSON.stringify(fields ?? {})); },
+      error(msg, fields) { natives.log("error", String(msg), JSON.stringify(fields ?? {})); },
+    });
+    const messages = Object.freeze({
+      grep(q) { return asPromise(() => JSON.parse(failure(natives.grep(JSON.stringify(q ?? {})))[1])); },
+      count(q) { return asPromise(() => failure(natives.count(JSON.stringify(q ?? {})))[1]); },
+    });
+    return Object.freeze({
+      fetch(url, opts) {
+        return asPromise(() => {
+          const r = failure(natives.fetch(String(url), JSON.stringify(opts ?? {})));
+          return makeResponse(r[1], r[2], r[3], r[4]);
+        });
+      },
+      messages,
+      user(name) { return asPromise(() => JSON.parse(failure(natives.user(String(name)))[1])); },
+      now() { return new Date(natives.now()); },
+      log,
+      hub: freezeData(JSON.parse(hubJSON)),
+      settings: freezeData(JSON.parse(settingsJSON)),
+      widget: freezeData(JSON.parse(widgetJSON)),
+    });
+  }
+
+  return { deepFreeze, freezeData, harden, settle, makeCtx, parse: JSON.parse, stringify: JSON.stringify };
+})

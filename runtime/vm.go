@@ -1,0 +1,383 @@
+package runtime
+
+import (
+	"container/list"
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/dop251/goja"
+)
+
+//go:embed sandbox.js
+var sandboxSource string
+
+// sandboxProgram is compiled once per process; every vm runs it.
+var sandboxProgram = sync.OnceValues(func() (*goja.Program, error) {
+	return goja.Compile("runtime/sandbox.js", sandboxSource, true)
+})
+
+// vm is one pooled goja runtime with its frozen realm. A vm is used by one
+// goroutine at a time (the pool hands it out), except for its watchdog, which
+// only ever calls Interrupt under mu.
+type vm struct {
+	rt  *goja.Runtime
+	opt *options
+	r   *Runtime // for the natives: host, fetcher, logger
+
+	h          goja.Value // the frozen helpers namespace
+	render     goja.Callable
+	deepFreeze goja.Callable
+	freezeData goja.Callable
+	settle     goja.Callable
+	makeCtx    goja.Callable
+	parse      goja.Callable
+	stringify  goja.Callable
+
+	modules *moduleCache
+
+	// broken is set when a call was interrupted or overflowed the stack: the
+	// pool then drops this vm instead of reusing it.
+	broken bool
+
+	// call is the state of the data() call in progress, read by the natives.
+	call *dataCall
+
+	// watchdog: one timer per vm, re-armed for each call. The timer callback
+	// interrupts only if a call is still running and its deadline has passed,
+	// so a late firing can never hit the next call.
+	mu       sync.Mutex
+	inCall   bool
+	deadline time.Time
+	timer    *time.Timer
+}
+
+func newVM(o *options, r *Runtime, helpers *goja.Program) (*vm, error) {
+	v := &vm{rt: goja.New(), opt: o, r: r, modules: newModuleCache(o.modulesPerVM)}
+	v.rt.SetMaxCallStackSize(o.maxCallStack)
+	v.timer = time.AfterFunc(time.Hour, v.fire)
+	v.timer.Stop()
+
+	prog, err := sandboxProgram()
+	if err != nil {
+		return nil, fmt.Errorf("compile sandbox: %w", err)
+	}
+	glueFn, err := v.rt.RunProgram(prog)
+	if err != nil {
+		return nil, fmt.Errorf("run sandbox: %w", err)
+	}
+	glue, ok := goja.AssertFunction(glueFn)
+	if !ok {
+		return nil, errors.New("sandbox is not a function")
+	}
+	apiVal, err := glue(goja.Undefined(), v.natives())
+	if err != nil {
+		return nil, fmt.Errorf("init sandbox: %w", err)
+	}
+	api := apiVal.ToObject(v.rt)
+	fn := func(name string) goja.Callable {
+		f, _ := goja.AssertFunction(api.Get(name))
+		return f
+	}
+	v.deepFreeze, v.freezeData, v.settle = fn("deepFreeze"), fn("freezeData"), fn("settle")
+	v.makeCtx, v.parse, v.stringify = fn("makeCtx"), fn("parse"), fn("stringify")
+
+	ns, err := v.rt.RunProgram(helpers)
+	if err != nil {
+		return nil, fmt.Errorf("load template helpers: %w", err)
+	}
+	// The bundle's namespace reads every export through a getter; widgets get
+	// a plain object instead, one property read per helper call.
+	nsObj := ns.ToObject(v.rt)
+	h := v.rt.NewObject()
+	for _, k := range nsObj.Keys() {
+		if k != "__esModule" {
+			_ = h.Set(k, nsObj.Get(k))
+		}
+	}
+	v.h = h
+	if v.render, ok = goja.AssertFunction(h.Get("render")); !ok {
+		return nil, errors.New("template helpers: no render function")
+	}
+	if _, err := v.deepFreeze(goja.Undefined(), h); err != nil {
+		return nil, fmt.Errorf("freeze template helpers: %w", err)
+	}
+	harden, _ := goja.AssertFunction(api.Get("harden"))
+	if _, err := harden(goja.Undefined()); err != nil {
+		return nil, fmt.Errorf("harden realm: %w", err)
+	}
+	return v, nil
+}
+
+// fire is the watchdog callback.
+func (v *vm) fire() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.inCall && !time.Now().Before(v.deadline) {
+		v.rt.Interrupt(ErrTimeout)
+	}
+}
+
+// interrupt stops the running call at once (context cancelled).
+func (v *vm) interrupt(cause error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.inCall {
+		v.rt.Interrupt(cause)
+	}
+}
+
+// arm starts the watchdog for one call; the returned func disarms it and
+// clears any interrupt that fired, so the vm is clean for its next use.
+func (v *vm) arm(limit time.Duration) {
+	v.mu.Lock()
+	v.inCall = true
+	v.deadline = time.Now().Add(limit)
+	v.mu.Unlock()
+	v.timer.Reset(limit)
+}
+
+func (v *vm) disarm() {
+	v.mu.Lock()
+	v.inCall = false
+	v.mu.Unlock()
+	v.timer.Stop()
+	v.rt.ClearInterrupt()
+}
+
+// run calls f under a time limit and turns what goes wrong into an *Error
+// for widget w, function fn. An interrupt or a stack overflow marks the vm
+// broken: its state may be half-updated, so the pool replaces it.
+func (v *vm) run(w *Widget, fn string, limit time.Duration, f func() (goja.Value, error)) (goja.Value, error) {
+	v.arm(limit)
+	res, err := f()
+	v.disarm()
+	if err == nil {
+		return res, nil
+	}
+	var so *goja.StackOverflowError
+	var ie *goja.InterruptedError
+	switch {
+	case errors.As(err, &so):
+		v.broken = true
+		return nil, w.jsError(fn, &so.Exception, ErrStackOverflow, "maximum call stack size exceeded")
+	case errors.As(err, &ie):
+		v.broken = true
+		cause, _ := ie.Value().(error)
+		if cause == nil {
+			cause = ErrTimeout
+		}
+		msg := cause.Error()
+		if errors.Is(cause, ErrTimeout) {
+			msg = fmt.Sprintf("%s did not finish within %s", fn, limit)
+		}
+		return nil, w.jsError(fn, &ie.Exception, cause, msg)
+	}
+	var ex *goja.Exception
+	if errors.As(err, &ex) {
+		return nil, w.jsError(fn, ex, ErrThrown, "")
+	}
+	return nil, &Error{Widget: w.Name, Function: fn, File: w.Display, Message: err.Error(), Err: err}
+}
+
+func (v *vm) close() {
+	v.timer.Stop()
+}
+
+// module is one evaluation of a widget's bundle in one vm, owned by one
+// instance key.
+type module struct {
+	key        moduleKey
+	def        *goja.Object
+	data       goja.Callable
+	template   goja.Callable
+	invalidate goja.Callable
+	usernames  goja.Callable
+	view       goja.Value // frozen {id, name, hub, config} for shouldInvalidate
+	config     string     // the config view was built from
+	elem       *list.Element
+}
+
+// moduleKey names one instance of one widget version. A new version (Reload)
+// or another instance never shares an evaluation.
+type moduleKey struct {
+	version string
+	id      int64
+	hub     string
+}
+
+// moduleCache is a small LRU of module evaluations per vm.
+type moduleCache struct {
+	max   int
+	byKey map[moduleKey]*module
+	order *list.List // front = most recently used
+}
+
+func newModuleCache(max int) *moduleCache {
+	return &moduleCache{max: max, byKey: make(map[moduleKey]*module), order: list.New()}
+}
+
+func (c *moduleCache) get(k moduleKey) *module {
+	m := c.byKey[k]
+	if m != nil {
+		c.order.MoveToFront(m.elem)
+	}
+	return m
+}
+
+func (c *moduleCache) add(m *module) {
+	m.elem = c.order.PushFront(m)
+	c.byKey[m.key] = m
+	for c.order.Len() > c.max {
+		old := c.order.Back()
+		c.drop(old.Value.(*module))
+	}
+}
+
+func (c *moduleCache) drop(m *module) {
+	if c.byKey[m.key] == m {
+		delete(c.byKey, m.key)
+		c.order.Remove(m.elem)
+	}
+}
+
+// evaluate runs a widget's bundle once in this vm and checks that the default
+// export still has the functions the contract requires (a module may build
+// its export differently on each evaluation).
+func (v *vm) evaluate(w *Widget) (*module, error) {
+	ns, err := v.run(w, "load", v.opt.limits.Load, func() (goja.Value, error) {
+		return v.rt.RunProgram(w.prog)
+	})
+	if err != nil {
+		return nil, err
+	}
+	def, err := defaultExport(v.rt, ns)
+	if err != nil {
+		return nil, w.contractError("load", "", err.Error())
+	}
+	m := &module{def: def}
+	var ok bool
+	if m.data, ok = goja.AssertFunction(def.Get("data")); !ok {
+		return nil, w.contractError("load", "data", "data must be a function")
+	}
+	if m.template, ok = goja.AssertFunction(def.Get("template")); !ok {
+		return nil, w.contractError("load", "template", "template must be a function")
+	}
+	if x := def.Get("shouldInvalidate"); x != nil && !goja.IsUndefined(x) {
+		if m.invalidate, ok = goja.AssertFunction(x); !ok {
+			return nil, w.contractError("load", "shouldInvalidate", "shouldInvalidate must be a function")
+		}
+	}
+	if hints, ok := def.Get("hints").(*goja.Object); ok {
+		m.usernames, _ = goja.AssertFunction(hints.Get("usernames"))
+	}
+	return m, nil
+}
+
+func defaultExport(rt *goja.Runtime, ns goja.Value) (*goja.Object, error) {
+	obj, ok := ns.(*goja.Object)
+	if !ok {
+		return nil, errors.New("the module has no exports")
+	}
+	def, ok := obj.Get("default").(*goja.Object)
+	if !ok {
+		return nil, errors.New("the module has no default export object (export default { ... })")
+	}
+	return def, nil
+}
+
+// module returns the evaluation of w that belongs to inst in this vm,
+// evaluating it on first use, with its instance view up to date.
+func (v *vm) module(w *Widget, inst Instance) (*module, error) {
+	k := moduleKey{version: w.Version, id: inst.ID, hub: inst.Hub}
+	m := v.modules.get(k)
+	if m == nil {
+		var err error
+		if m, err = v.evaluate(w); err != nil {
+			return nil, err
+		}
+		m.key = k
+		v.modules.add(m)
+	}
+	if m.view == nil || m.config != string(inst.Config) {
+		view, err := v.instanceView(w, inst)
+		if err != nil {
+			v.modules.drop(m)
+			return nil, err
+		}
+		m.view, m.config = view, string(inst.Config)
+	}
+	return m, nil
+}
+
+// instanceView builds the frozen {id, name, hub, config} object.
+func (v *vm) instanceView(w *Widget, inst Instance) (goja.Value, error) {
+	cfg, err := v.jsonValue(inst.Config, "{}")
+	if err != nil {
+		return nil, &Error{Widget: w.Name, Function: "config", Message: "config is not JSON: " + err.Error(), Err: ErrContract}
+	}
+	o := v.rt.NewObject()
+	_ = o.Set("id", inst.ID)
+	_ = o.Set("name", w.Name)
+	_ = o.Set("hub", inst.Hub)
+	_ = o.Set("config", cfg)
+	return v.freezeData(goja.Undefined(), o)
+}
+
+// jsonValue parses JSON bytes into a fresh JS value (def when empty).
+func (v *vm) jsonValue(b []byte, def string) (goja.Value, error) {
+	s := string(b)
+	if len(b) == 0 {
+		s = def
+	}
+	return v.parse(goja.Undefined(), v.rt.ToValue(s))
+}
+
+// forget drops the evaluation of inst after a call threw: whatever the
+// module had half-done is not carried into the instance's next call.
+func (v *vm) forget(m *module) {
+	v.modules.drop(m)
+}
+
+// pool hands out vms. Slots start empty (nil) and are filled lazily; a broken
+// vm goes back as nil and is rebuilt by its next user.
+type pool struct {
+	slots chan *vm
+	mk    func() (*vm, error)
+}
+
+func newPool(n int, mk func() (*vm, error)) *pool {
+	p := &pool{slots: make(chan *vm, n), mk: mk}
+	for range n {
+		p.slots <- nil
+	}
+	return p
+}
+
+func (p *pool) get(ctx context.Context) (*vm, error) {
+	select {
+	case v := <-p.slots:
+		if v != nil {
+			return v, nil
+		}
+		v, err := p.mk()
+		if err != nil {
+			p.slots <- nil
+			return nil, err
+		}
+		return v, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (p *pool) put(v *vm) {
+	if v.broken {
+		v.close()
+		v = nil
+	}
+	p.slots <- v
+}

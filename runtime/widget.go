@@ -1,0 +1,358 @@
+package runtime
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/dop251/goja"
+)
+
+// Widget is one loaded version of a widget file. It is immutable: Reload
+// builds a new one and swaps it in.
+type Widget struct {
+	Name    string // dotted name from the path: workflow.pendingacls
+	Title   string
+	File    string // absolute path of the widget file
+	Display string // File as shown in messages (relative to the working directory when possible)
+	Version string // content hash of the bundle: the file and every file it imports
+	Params  []Param
+	Hints   HintSpec
+	// Inputs are the absolute paths of every file bundled into this widget
+	// (the widget first): a change to any of them calls for a Reload.
+	Inputs []string
+	// Source is the widget file as written, what the browser imports.
+	Source []byte
+	// Warnings are legal but doubtful things `hubs widget check` reports,
+	// such as a widget without hints.
+	Warnings []string
+
+	HasInvalidate bool // shouldInvalidate is defined
+
+	prog *goja.Program
+	root string // the widgets folder the bundle was made in
+}
+
+// Param is one declared config parameter.
+type Param struct {
+	Name     string   `json:"name"`
+	Type     string   `json:"type"` // string, text, username, link, integer, boolean, choice
+	Label    string   `json:"label,omitempty"`
+	Help     string   `json:"help,omitempty"`
+	Required bool     `json:"required,omitempty"`
+	Default  any      `json:"default,omitempty"`
+	Choices  []any    `json:"choices,omitempty"`
+	Min      *float64 `json:"min,omitempty"`
+	Max      *float64 `json:"max,omitempty"`
+	// HasValidate: the param declares validate(value), run by Validate.
+	HasValidate bool `json:"validate,omitempty"`
+}
+
+// HintSpec is what a widget declares in hints. Usernames depend on the
+// config: they come from Hints(instance).
+type HintSpec struct {
+	Topics       []string `json:"topics,omitempty"`
+	Categories   []string `json:"categories,omitempty"`
+	UsernamesFn  bool     `json:"usernames_fn,omitempty"` // hints.usernames is a function of the config
+	UsernameList []string `json:"usernames,omitempty"`    // hints.usernames is a fixed list
+}
+
+// None reports whether the widget declared no hint at all: it is then a
+// candidate for every bus message.
+func (h HintSpec) None() bool {
+	return len(h.Topics) == 0 && len(h.Categories) == 0 && !h.UsernamesFn && len(h.UsernameList) == 0
+}
+
+var paramTypes = []string{"string", "text", "username", "link", "integer", "boolean", "choice"}
+
+var (
+	topMembers   = []string{"name", "title", "description", "params", "hints", "data", "template", "shouldInvalidate"}
+	paramMembers = []string{"type", "label", "help", "required", "default", "choices", "min", "max", "validate"}
+	hintMembers  = []string{"topics", "categories", "usernames"}
+)
+
+// display shows a path relative to the working directory when it is below it.
+func display(p string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return p
+}
+
+// describe reads the default export of a freshly evaluated module and checks
+// it against the contract, filling w's declarations. Each problem names the
+// file, the member and, when it can be found in the source, its position.
+func (w *Widget) describe(rt *goja.Runtime, def *goja.Object) []*Error {
+	var errs []*Error
+	bad := func(path []string, format string, args ...any) {
+		e := w.contractError("load", strings.Join(path, "."), fmt.Sprintf(format, args...))
+		e.Line, e.Col = w.locate(path)
+		errs = append(errs, e)
+	}
+	for _, k := range def.Keys() {
+		if !slices.Contains(topMembers, k) {
+			bad([]string{k}, "unknown member (expected one of %s)", strings.Join(topMembers, ", "))
+		}
+	}
+	if t, ok := def.Get("title").Export().(string); ok && strings.TrimSpace(t) != "" {
+		w.Title = t
+	} else {
+		bad([]string{"title"}, "title is required and must be a non-empty string")
+	}
+	for _, fn := range []string{"data", "template"} {
+		if _, ok := goja.AssertFunction(def.Get(fn)); !ok {
+			bad([]string{fn}, "%s is required and must be a function", fn)
+		}
+	}
+	if v := def.Get("shouldInvalidate"); !isAbsent(v) {
+		if _, ok := goja.AssertFunction(v); !ok {
+			bad([]string{"shouldInvalidate"}, "shouldInvalidate must be a function (message, widget) => boolean")
+		}
+		w.HasInvalidate = true
+	}
+	if v := def.Get("name"); !isAbsent(v) {
+		if _, ok := v.Export().(string); !ok {
+			bad([]string{"name"}, "name must be a string")
+		}
+	}
+	if v := def.Get("params"); !isAbsent(v) {
+		if obj, ok := v.(*goja.Object); ok && !isArray(obj) {
+			for _, name := range obj.Keys() {
+				p, perrs := w.describeParam(name, obj.Get(name))
+				for _, pe := range perrs {
+					bad([]string{"params", name, pe[0]}, "%s", pe[1])
+				}
+				w.Params = append(w.Params, p)
+			}
+		} else {
+			bad([]string{"params"}, "params must be an object of parameter declarations")
+		}
+	}
+	if v := def.Get("hints"); !isAbsent(v) {
+		obj, ok := v.(*goja.Object)
+		if !ok || isArray(obj) {
+			bad([]string{"hints"}, "hints must be an object {topics, categories, usernames}")
+		} else {
+			for _, k := range obj.Keys() {
+				if !slices.Contains(hintMembers, k) {
+					bad([]string{"hints", k}, "unknown hint (expected topics, categories or usernames)")
+				}
+			}
+			var ok bool
+			if w.Hints.Topics, ok = stringList(obj.Get("topics")); !ok {
+				bad([]string{"hints", "topics"}, "hints.topics must be an array of strings")
+			}
+			if w.Hints.Categories, ok = stringList(obj.Get("categories")); !ok {
+				bad([]string{"hints", "categories"}, "hints.categories must be an array of strings")
+			}
+			u := obj.Get("usernames")
+			if _, isFn := goja.AssertFunction(u); isFn {
+				w.Hints.UsernamesFn = true
+			} else if w.Hints.UsernameList, ok = stringList(u); !ok {
+				bad([]string{"hints", "usernames"}, "hints.usernames must be a function (config) => [usernames] or an array of strings")
+			}
+		}
+	}
+	if w.Hints.None() && len(errs) == 0 {
+		w.Warnings = append(w.Warnings, "no hints: shouldInvalidate will run for every bus message")
+	}
+	return errs
+}
+
+// describeParam reads one param declaration; problems come back as
+// (member, message) pairs.
+func (w *Widget) describeParam(name string, v goja.Value) (Param, [][2]string) {
+	p := Param{Name: name}
+	var errs [][2]string
+	bad := func(member, format string, args ...any) {
+		errs = append(errs, [2]string{member, fmt.Sprintf(format, args...)})
+	}
+	obj, ok := v.(*goja.Object)
+	if !ok {
+		bad("type", "a param is declared as an object {type, ...}")
+		return p, errs
+	}
+	for _, k := range obj.Keys() {
+		if !slices.Contains(paramMembers, k) {
+			bad(k, "unknown param member (expected one of %s)", strings.Join(paramMembers, ", "))
+		}
+	}
+	p.Type, _ = obj.Get("type").Export().(string)
+	if !slices.Contains(paramTypes, p.Type) {
+		bad("type", "type must be one of %s", strings.Join(paramTypes, ", "))
+	}
+	for member, dst := range map[string]*string{"label": &p.Label, "help": &p.Help} {
+		if x := obj.Get(member); !isAbsent(x) {
+			if s, ok := x.Export().(string); ok {
+				*dst = s
+			} else {
+				bad(member, "%s must be a string", member)
+			}
+		}
+	}
+	if x := obj.Get("required"); !isAbsent(x) {
+		if b, ok := x.Export().(bool); ok {
+			p.Required = b
+		} else {
+			bad("required", "required must be true or false")
+		}
+	}
+	for member, dst := range map[string]**float64{"min": &p.Min, "max": &p.Max} {
+		if x := obj.Get(member); !isAbsent(x) {
+			f, ok := number(x)
+			if !ok || p.Type != "integer" {
+				bad(member, "%s must be a number, on an integer param", member)
+				continue
+			}
+			*dst = &f
+		}
+	}
+	if x := obj.Get("choices"); !isAbsent(x) {
+		arr, ok := x.(*goja.Object)
+		if !ok || !isArray(arr) {
+			bad("choices", "choices must be an array of strings or numbers")
+		} else {
+			for _, c := range arr.Export().([]any) {
+				switch c.(type) {
+				case string, int64, float64:
+					p.Choices = append(p.Choices, c)
+				default:
+					bad("choices", "choices must be an array of strings or numbers")
+				}
+			}
+		}
+	}
+	if p.Type == "choice" && len(p.Choices) == 0 {
+		bad("choices", "a choice param needs a non-empty choices array")
+	}
+	if x := obj.Get("validate"); !isAbsent(x) {
+		if _, ok := goja.AssertFunction(x); ok {
+			p.HasValidate = true
+		} else {
+			bad("validate", "validate must be a function (value) => error string or nothing")
+		}
+	}
+	if x := obj.Get("default"); !isAbsent(x) && len(errs) == 0 {
+		norm, msg := p.check(x.Export())
+		if msg != "" {
+			bad("default", "default %s", msg)
+		} else {
+			p.Default = norm
+		}
+	}
+	return p, errs
+}
+
+func isAbsent(v goja.Value) bool { return v == nil || goja.IsUndefined(v) }
+
+func isArray(o *goja.Object) bool { return o.ClassName() == "Array" }
+
+func number(v goja.Value) (float64, bool) {
+	switch n := v.Export().(type) {
+	case int64:
+		return float64(n), true
+	case float64:
+		return n, true
+	}
+	return 0, false
+}
+
+// stringList reads an optional array of strings.
+func stringList(v goja.Value) ([]string, bool) {
+	if isAbsent(v) {
+		return nil, true
+	}
+	obj, ok := v.(*goja.Object)
+	if !ok || !isArray(obj) {
+		return nil, false
+	}
+	var out []string
+	for _, x := range obj.Export().([]any) {
+		s, ok := x.(string)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, s)
+	}
+	return out, true
+}
+
+// locate finds where a member is declared in the widget's source: the first
+// `key:` or `key(` after the previous key of the path, after `export default`.
+// A best effort for messages; 0, 0 when not found.
+func (w *Widget) locate(path []string) (line, col int) {
+	src := string(w.Source)
+	at := strings.Index(src, "export default")
+	if at < 0 {
+		return 0, 0
+	}
+	found := -1
+	for _, key := range path {
+		re, err := regexp.Compile(`(^|[\s{,"'])` + regexp.QuoteMeta(key) + `["']?\s*[:(]`)
+		if err != nil {
+			break
+		}
+		loc := re.FindStringSubmatchIndex(src[at:])
+		if loc == nil {
+			break
+		}
+		found = at + loc[3]
+		at = found
+	}
+	if found < 0 {
+		return 0, 0
+	}
+	line = strings.Count(src[:found], "\n") + 1
+	col = found - strings.LastIndex(src[:found], "\n")
+	return line, col
+}
+
+func (w *Widget) contractError(fn, member, msg string) *Error {
+	if member != "" {
+		msg = member + ": " + msg
+	}
+	return &Error{Widget: w.Name, Function: fn, File: w.Display, Message: msg, Err: ErrContract}
+}
+
+// jsError turns a goja exception into an *Error at the first frame that has
+// a position in a source file, with the whole stack.
+func (w *Widget) jsError(fn string, ex *goja.Exception, kind error, msg string) *Error {
+	e := &Error{Widget: w.Name, Function: fn, File: w.Display, Err: kind, Message: msg}
+	if e.Message == "" {
+		if v := ex.Value(); v != nil {
+			e.Message = v.String()
+		}
+	}
+	var stack strings.Builder
+	for _, f := range ex.Stack() {
+		pos := f.Position()
+		if pos.Filename == "" || pos.Line == 0 {
+			continue
+		}
+		file := w.sourcePath(pos.Filename)
+		if e.Line == 0 {
+			e.File, e.Line, e.Col = file, pos.Line, pos.Column
+		}
+		name := f.FuncName()
+		if name == "" {
+			name = "<anonymous>"
+		}
+		fmt.Fprintf(&stack, "    at %s (%s:%d:%d)\n", name, file, pos.Line, pos.Column)
+	}
+	e.Stack = strings.TrimRight(stack.String(), "\n")
+	return e
+}
+
+// sourcePath shows a source-map source (relative to the widgets folder, or
+// already resolved against the bundle's name) as a display path.
+func (w *Widget) sourcePath(src string) string {
+	if !filepath.IsAbs(src) {
+		src = filepath.Join(w.root, src)
+	}
+	return display(filepath.Clean(src))
+}
