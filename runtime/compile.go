@@ -78,12 +78,12 @@ func bundle(root, file string) (bundled, []*Error) {
 		Target:         api.ES2022,
 		// goja lacks async generators and for await: esbuild lowers them.
 		Supported: map[string]bool{"async-generator": false, "for-await": false},
-		Platform:       api.PlatformNeutral,
-		Charset:        api.CharsetUTF8,
-		Loader:         map[string]api.Loader{".js": api.LoaderJS},
-		Metafile:       true,
-		LogLevel:       api.LogLevelSilent,
-		Plugins:        []api.Plugin{guard},
+		Platform:  api.PlatformNeutral,
+		Charset:   api.CharsetUTF8,
+		Loader:    map[string]api.Loader{".js": api.LoaderJS},
+		Metafile:  true,
+		LogLevel:  api.LogLevelSilent,
+		Plugins:   []api.Plugin{guard},
 	})
 	if len(res.Errors) > 0 {
 		errs := make([]*Error, 0, len(res.Errors))
