@@ -8,6 +8,7 @@ package fedmsg
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
@@ -339,4 +340,14 @@ func (e *Envelope) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(wire{e.Topic, msg, e.Timestamp, e.MsgID, e.I, e.Username, e.Crypto,
 		e.Signature, e.Certificate, e.Headers, e.SourceName, e.SourceVersion})
+}
+
+// NewMsgID makes a fresh msg_id in fedmsg's "<year>-<uuid4>" form, for messages made here
+// (the engine's own hubs.* messages, replays with new ids).
+func NewMsgID(now time.Time) string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails (crypto/rand panics rather than return an error since Go 1.24)
+	b[6] = (b[6] & 0x0f) | 0x40
+	b[8] = (b[8] & 0x3f) | 0x80
+	return fmt.Sprintf("%d-%x-%x-%x-%x-%x", now.UTC().Year(), b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fixture is one real bus message from testdata/meta_examples.jsonl, as fedmsg sends it.
@@ -248,5 +249,13 @@ func TestMarshalJSONRoundTrip(t *testing.T) {
 		if again.MsgID != env.MsgID || again.Timestamp != env.Timestamp || !bytes.Equal(ja, jb) {
 			t.Errorf("fixture %d: round trip changed the envelope", i+1)
 		}
+	}
+}
+
+func TestNewMsgID(t *testing.T) {
+	now := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+	a, b := NewMsgID(now), NewMsgID(now)
+	if !msgIDForm.MatchString(a) || !strings.HasPrefix(a, "2026-") || a == b {
+		t.Errorf("ids %q and %q: want two different 2026-<uuid>", a, b)
 	}
 }

@@ -26,6 +26,7 @@ var commands = []command{
 	{"serve", "serve the hubs over HTTP (starts a private PostgreSQL when no database is set)", runServe},
 	{"migrate", "apply the database migrations this binary carries", runMigrate},
 	{"populate", "create the demo users and hubs (idempotent)", runPopulate},
+	{"fedmsg", "bus tools: replay recorded messages on a PUB socket, tail bus endpoints", runFedmsg},
 	{"version", "print the version of this binary and the schema version it migrates to", runVersion},
 }
 
