@@ -128,5 +128,5 @@ export function packages(env) {
  * timestamp and the msg_ids it covers. Order follows the input.
  */
 export function conglomerate(envelopes) {
-  return conglomerateMessages(envelopes, meta, (env) => context(env).proc);
+  return conglomerateMessages(envelopes, meta, context);
 }

@@ -1,6 +1,6 @@
 // Ansible runs by Fedora Infrastructure: playbook starts and completions.
 
-import { appIcon, avatar } from "./util.js";
+import { appIcon, avatar, series } from "./util.js";
 
 const FS_PREFIX = "/srv/web/infra/ansible/";
 
@@ -12,8 +12,29 @@ function playbook(m) {
   return { controlled: false, path: p.split("/").pop() };
 }
 
+// One person's ansible runs fold into "ralph ran the x.yml playbook 3 times".
+const CONGLOMERATORS = [
+  {
+    handles: (c) => c.rest.startsWith("playbook."),
+    matches: (a, b) => a.msg.userid === b.msg.userid,
+    merge(cs) {
+      const agent = cs[0].msg.userid;
+      const books = Array.from(new Set(cs.map((c) => String(c.msg.playbook).split("/").pop()))).sort();
+      let n = cs.filter((c) => c.rest === "playbook.start").length;
+      if (!n) n = cs.length;
+      return {
+        subtitle: agent + " ran the " + series(books) + (books.length > 1 ? " playbooks " : " playbook ") + n +
+          (n > 1 ? " times" : " time"),
+        secondary_icon: avatar(agent),
+        link: "http://infrastructure.fedoraproject.org/infra/ansible.git/",
+      };
+    },
+  },
+];
+
 export default {
   names: ["ansible"],
+  conglomerators: CONGLOMERATORS,
   icon: appIcon("ansible.png"),
   subtitle(c) {
     const m = c.msg;

@@ -1,7 +1,7 @@
 // Bodhi, the Fedora update system: updates (requests, comments, karma,
 // pushes), buildroot overrides, stacks, the masher/composer, mirror syncs.
 
-import { appIcon, avatar, packageIcon, truncate } from "./util.js";
+import { appIcon, avatar, packageIcon, series, truncate } from "./util.js";
 
 const ICON = appIcon("bodhi.png");
 const BASE = "https://bodhi.fedoraproject.org";
@@ -76,8 +76,106 @@ function updatePackages(c) {
 
 const PAST = { unpush: "unpushed", obsolete: "obsoleted", revoke: "revoked" };
 
+// Conglomerators, tried in this order: one person's requests for one package,
+// any requests for one package, one person's requests; comments on one
+// update, one person's comments; one person's overrides.
+function firstPackage(c) {
+  return u2p(c.msg.update.title)[0];
+}
+function releases(cs) {
+  return series(cs.map((c) => c.msg.update.release.name).sort());
+}
+function requestKind(kind) {
+  return (c) => c.rest === "update.request." + kind;
+}
+const anyRequest = (c) => c.rest === "update.request.testing" || c.rest === "update.request.stable";
+function byUserAndPackage(kind, verb) {
+  return {
+    handles: requestKind(kind),
+    matches: (a, b) => a.msg.agent === b.msg.agent && firstPackage(a) === firstPackage(b),
+    merge(cs) {
+      const agent = cs[0].msg.agent;
+      const pkg = firstPackage(cs[0]);
+      return {
+        subtitle: agent + " " + verb + " " + cs.length + " " + pkg + " " + kind + " updates for " + releases(cs),
+        secondary_icon: avatar(agent),
+        link: BASE + "/updates/" + pkg,
+      };
+    },
+  };
+}
+function commentAgent(c) {
+  return c.msg.agent || c.msg.comment.author;
+}
+function overridesBy(kind, verb) {
+  return {
+    handles: (c) => c.rest === "buildroot_override." + kind,
+    matches: (a, b) => nameOf(a.msg.override.submitter) === nameOf(b.msg.override.submitter),
+    merge(cs, t) {
+      const agent = nameOf(cs[0].msg.override.submitter);
+      const dists = series(cs.map((c) => String(c.msg.override.nvr || nvrOf(c.msg.override.build)).split(".").pop()).sort());
+      return {
+        subtitle: agent + " " + verb + " " + cs.length + " overrides for " + series(t.packages) + " on " + dists,
+        secondary_icon: avatar(agent),
+        link: BASE + "/overrides/?user=" + agent,
+      };
+    },
+  };
+}
+const CONGLOMERATORS = [
+  byUserAndPackage("testing", "submitted"),
+  byUserAndPackage("stable", "requested"),
+  {
+    handles: anyRequest,
+    matches: (a, b) => firstPackage(a) === firstPackage(b),
+    merge(cs, t) {
+      const pkg = firstPackage(cs[0]);
+      return {
+        subtitle: series(t.usernames) + " submitted " + cs.length + " " + pkg + " updates for " + releases(cs),
+        secondary_icon: t.icon,
+        link: BASE + "/updates/" + pkg,
+      };
+    },
+  },
+  {
+    handles: anyRequest,
+    matches: (a, b) => a.msg.agent === b.msg.agent,
+    merge(cs, t) {
+      const agent = cs[0].msg.agent;
+      return {
+        subtitle: agent + " submitted " + series(t.packages) + " updates for " + releases(cs),
+        secondary_icon: avatar(agent),
+        link: BASE + "/users/" + agent,
+      };
+    },
+  },
+  {
+    handles: (c) => c.rest === "update.comment",
+    matches: (a, b) => updateTitle(a.msg) === updateTitle(b.msg),
+    merge(cs, t) {
+      const title = updateTitle(cs[0].msg);
+      return { subtitle: series(t.usernames) + " commented on " + title, secondary_icon: t.icon, link: BASE + "/updates/" + title };
+    },
+  },
+  {
+    handles: (c) => c.rest === "update.comment",
+    matches: (a, b) => commentAgent(a) === commentAgent(b),
+    merge(cs) {
+      const agent = commentAgent(cs[0]);
+      return {
+        subtitle: agent + " commented on " + series(cs.map((c) => updateTitle(c.msg)).sort()),
+        secondary_icon: avatar(agent),
+        link: BASE + "/users/" + agent,
+      };
+    },
+  },
+  overridesBy("tag", "submitted"),
+  overridesBy("untag", "expired"),
+];
+
 export default {
   names: ["bodhi"],
+  conglomerators: CONGLOMERATORS,
   icon: ICON,
   subtitle(c) {
     const m = c.msg;

@@ -1,6 +1,6 @@
 // Copr, the personal package repositories: builds, chroots and workers.
 
-import { appIcon, avatar } from "./util.js";
+import { appIcon, avatar, series } from "./util.js";
 
 const STATUS = { 0: "failed", 1: "success", 3: "running", 5: "skipped" };
 
@@ -12,8 +12,44 @@ function fields(m) {
   return { user: m.user, owner: "owner" in m ? m.owner : m.user, copr: m.copr, chroot: m.chroot, pkg };
 }
 
+// A copr's build and chroot messages fold into "ralph kicked off 5 rebuilds
+// of the foo copr"; then what remains, by person.
+function coprMerge(link, icon) {
+  return (cs) => {
+    const agents = Array.from(new Set(cs.map((c) => c.msg.user).filter(Boolean))).sort();
+    const coprs = Array.from(new Set(cs.map((c) => c.msg.copr))).sort();
+    let count = cs.filter((c) => c.rest === "build.start").length;
+    const noun = coprs.length > 1 ? "coprs" : "copr";
+    let subtitle;
+    if (count > 0) {
+      subtitle = series(agents) + " kicked off " + count + (count > 1 ? " rebuilds" : " rebuild") + " of the " + series(coprs) + " " + noun;
+    } else {
+      // Only finishes in the group: say so.
+      count = cs.length;
+      subtitle = "The " + series(coprs) + " " + noun + " finished " + count + (count > 1 ? " rebuilds" : " rebuild") + " by " + series(agents);
+    }
+    return { subtitle, secondary_icon: icon(cs, agents), link: link(cs) };
+  };
+}
+const CONGLOMERATORS = [
+  {
+    handles: (c) => c.msg.copr !== undefined,
+    matches: (a, b) => a.msg.copr === b.msg.copr,
+    merge: coprMerge(
+      (cs) => "https://copr.fedoraproject.org/coprs/" + ("owner" in cs[0].msg ? cs[0].msg.owner : cs[0].msg.user) + "/" + cs[0].msg.copr + "/",
+      (cs, agents) => (agents.length === 1 ? avatar(agents[0]) : appIcon("copr.png")),
+    ),
+  },
+  {
+    handles: (c) => c.msg.user !== undefined,
+    matches: (a, b) => a.msg.user === b.msg.user,
+    merge: coprMerge((cs) => "https://copr.fedoraproject.org/coprs/" + cs[0].msg.user, (cs) => avatar(cs[0].msg.user)),
+  },
+];
+
 export default {
   names: ["copr"],
+  conglomerators: CONGLOMERATORS,
   icon: appIcon("copr.png"),
   subtitle(c) {
     const m = c.msg;

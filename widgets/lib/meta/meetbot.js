@@ -1,7 +1,7 @@
 // Meetbot (zodbot) on IRC: meetings started and ended, topics, and the
 // #agreed/#action/#info/... items people log. People appear by IRC nick.
 
-import { appIcon, account, avatar } from "./util.js";
+import { appIcon, account, avatar, series } from "./util.js";
 
 const BOTS = new Set(["zodbot"]);
 const LINK = /(https?:\/\/[a-z0-9.:].*?)[ $]/;
@@ -20,8 +20,28 @@ function attendees(m) {
   return Object.keys(m.attendees || {}).filter((n) => !BOTS.has(n)).map(account);
 }
 
+// Everything said in one meeting (one log URL) folds into one entry.
+const CONGLOMERATORS = [
+  {
+    handles: () => true,
+    matches: (a, b) => a.msg.url === b.msg.url,
+    merge(cs) {
+      const people = [];
+      for (const c of cs) for (const n of Object.keys(c.msg.attendees || {})) people.push(n);
+      const titled = cs.find((c) => c.msg.meeting_topic);
+      const where = " in " + cs[0].msg.channel;
+      return {
+        subtitle: series(people) + " participated in " + (titled ? titled.msg.meeting_topic : "a meeting") + where,
+        secondary_icon: avatar(account(cs[0].msg.owner)),
+        link: cs[0].msg.url,
+      };
+    },
+  },
+];
+
 export default {
   names: ["meetbot"],
+  conglomerators: CONGLOMERATORS,
   icon: appIcon("meetbot.png"),
   subtitle(c) {
     const m = c.msg;

@@ -2,7 +2,7 @@
 // runs pagure too (org.fedoraproject.*.pagure.*): projects, tickets, pull
 // requests, flags and pushes.
 
-import { PACKAGE_ICON, avatar, series } from "./util.js";
+import { PACKAGE_ICON, account, avatar, series } from "./util.js";
 
 // project names a project "name", "ns/name", or "fork/user/ns/name".
 function project(p) {
@@ -172,8 +172,61 @@ function link(c) {
   return base;
 }
 
+// Activity on one pull request or one ticket folds into "a and b interacted
+// with pull-request #3 of project "x" 4 times"; pushes to one repository
+// fold into "a pushed 7 commits to x".
+function ticketConglomerator(kind, entity, repoOf) {
+  return {
+    handles: (c) => c.rest.startsWith(kind + "."),
+    matches: (a, b) => entity(a.msg).id === entity(b.msg).id && repoOf(a.msg) === repoOf(b.msg),
+    merge(cs) {
+      const agents = Array.from(new Set(cs.map((c) => c.msg.agent))).sort();
+      const id = entity(cs[0].msg).id;
+      const repo = repoOf(cs[0].msg);
+      return {
+        subtitle: series(agents) + " interacted with " + kind + " #" + id + ' of project "' + repo + '" ' + cs.length + " times",
+        secondary_icon: avatar(cs[0].msg.agent),
+        link: baseURL(cs[0]) + "/" + repo + "/" + kind + "/" + id,
+      };
+    },
+  };
+}
+const CONGLOMERATORS = [
+  ticketConglomerator("pull-request", (m) => pr(m), (m) => pr(m).project.name),
+  ticketConglomerator("issue", (m) => m.issue, (m) => m.project.name),
+  {
+    handles: (c) => c.rest === "git.receive" && !c.msg.commit,
+    matches: (a, b) => a.msg.repo.name === b.msg.repo.name,
+    merge(cs) {
+      let count = 0;
+      for (const c of cs) count += Number(c.msg.total_commits) || 0;
+      const agents = Array.from(new Set(cs.map((c) => c.msg.agent))).sort();
+      const repo = cs[0].msg.repo.name;
+      return {
+        subtitle: series(agents) + " pushed " + count + " commits to " + repo + " (" + series(cs.map((c) => branchName(c.msg.branch)).sort()) + ")",
+        secondary_icon: avatar(cs[0].msg.agent),
+        link: baseURL(cs[0]) + "/" + repo + "/commits",
+      };
+    },
+  },
+  {
+    handles: (c) => c.rest === "git.receive" && !!c.msg.commit,
+    matches: (a, b) => a.msg.commit.path === b.msg.commit.path,
+    merge(cs) {
+      const agents = Array.from(new Set(cs.map((c) => account(c.msg.commit.email)))).sort();
+      const repo = cs[0].msg.commit.repo.name;
+      return {
+        subtitle: series(agents) + " pushed " + cs.length + " commits to the " + repo + " project",
+        secondary_icon: avatar(agents[0]),
+        link: baseURL(cs[0]) + "/" + repo + "/commits",
+      };
+    },
+  },
+];
+
 export default {
   names: ["pagure"],
+  conglomerators: CONGLOMERATORS,
   icon: PACKAGE_ICON,
   subtitle,
   link,
@@ -183,7 +236,7 @@ export default {
   usernames(c) {
     const m = c.msg;
     if (m.agent) return [m.agent];
-    if (c.rest === "git.receive" && m.commit) return [m.commit.email];
+    if (c.rest === "git.receive" && m.commit) return [account(m.commit.email)];
     return [];
   },
   objects(c) {

@@ -1,7 +1,7 @@
 // PkgDB, the package database of Fedora before dist-git took its job:
 // package ACLs, owners, branches, retirements and requests.
 
-import { PACKAGE_ICON, avatar } from "./util.js";
+import { PACKAGE_ICON, avatar, series } from "./util.js";
 
 const LINK = "https://admin.fedoraproject.org/pkgdb/package/";
 
@@ -212,8 +212,42 @@ function addIfRpm(out, p) {
   if (p && typeof p === "object" && p.name) out.push(p.name);
 }
 
+// ACL changes fold by the person whose rights changed, then by package,
+// then by who changed them.
+function aclMerge(link, icon) {
+  return (cs, t) => {
+    const m = cs.map((c) => c.msg);
+    return {
+      subtitle: series(m.map((x) => agentOf(x))) + " changed " + series(m.map((x) => x.username + "'s")) + " " +
+        series(m.map((x) => x.acl)) + " permissions on " + series(m.map((x) => x.package_name || lpkg(x).name)) + " (" +
+        series(m.map((x) => lbranch(x)).sort()) + ") to " + series(m.map((x) => x.status)) + ".",
+      secondary_icon: icon(m[0], t),
+      link: link(m[0]),
+    };
+  };
+}
+const isAcl = (c) => c.rest === "acl.update";
+const CONGLOMERATORS = [
+  {
+    handles: isAcl,
+    matches: (a, b) => a.msg.username === b.msg.username,
+    merge: aclMerge((m) => "https://admin.fedoraproject.org/pkgdb/packager/" + m.username + "/", (m) => avatar(m.username)),
+  },
+  {
+    handles: isAcl,
+    matches: (a, b) => (a.msg.package_name || lpkg(a.msg).name) === (b.msg.package_name || lpkg(b.msg).name),
+    merge: aclMerge((m) => LINK + (m.package_name || lpkg(m).name) + "/", (m, t) => t.icon),
+  },
+  {
+    handles: isAcl,
+    matches: (a, b) => agentOf(a.msg) === agentOf(b.msg),
+    merge: aclMerge((m) => "https://admin.fedoraproject.org/pkgdb/packager/" + agentOf(m) + "/", (m) => avatar(agentOf(m))),
+  },
+];
+
 export default {
   names: ["pkgdb"],
+  conglomerators: CONGLOMERATORS,
   icon: PACKAGE_ICON,
   subtitle,
   link,

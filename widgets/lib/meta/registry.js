@@ -29,6 +29,7 @@ import kerneltest from "./kerneltest.js";
 import koschei from "./koschei.js";
 import mbs from "./mbs.js";
 import mdapi from "./mdapi.js";
+import mailman from "./mailman.js";
 import meetbot from "./meetbot.js";
 import mirrormanager from "./mirrormanager.js";
 import nagios from "./nagios.js";
@@ -51,7 +52,7 @@ export const processors = [
   anitya, ansible, askbot, autocloud, badges, bodhi, bugzilla, buildsys,
   ci, compose, pungi, copr, elections, faf, fas, fedimg,
   fedocal, fedoracollege, fmn, git, github, greenwave, hotness, infragit,
-  jenkins, kerneltest, koschei, mbs, mdapi, meetbot, mirrormanager, nagios,
+  jenkins, kerneltest, koschei, mailman, mbs, mdapi, meetbot, mirrormanager, nagios,
   nuancier, odcs, openqa, pagure, pdc, pkgdb, rats, releng,
   summershum, tagger, taskotron, trac, waiverdb, zanata,
 ];

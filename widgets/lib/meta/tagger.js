@@ -1,6 +1,6 @@
 // Fedora Tagger: people tagging, rating and declaring use of packages.
 
-import { appIcon, avatar } from "./util.js";
+import { appIcon, avatar, series } from "./util.js";
 
 const ICON = appIcon("tagger.png");
 
@@ -31,8 +31,31 @@ function who(u) {
   return u && u.anonymous ? "An anonymous user" : u.username;
 }
 
+// One person's votes (or new tags) fold into one entry.
+function votesBy(kind, verb, join) {
+  return {
+    handles: (c) => c.rest === "tag." + kind,
+    matches: (a, b) => a.msg.user.username === b.msg.user.username,
+    merge(cs) {
+      const user = cs[0].msg.user.username;
+      const tags = Array.from(new Set(cs.map((c) => c.msg.vote.tag.tag))).sort();
+      const pkgs = Array.from(new Set(cs.map((c) => pkgName(c.msg.vote.tag.package)))).sort();
+      return {
+        subtitle: user + " " + verb + " " + series(tags) + join + series(pkgs),
+        secondary_icon: avatar(user),
+        link: "https://apps.fedoraproject.org/tagger/",
+      };
+    },
+  };
+}
+const CONGLOMERATORS = [
+  votesBy("update", "voted on the tags:", " to the packages: "),
+  votesBy("create", "created new tags:", " on the packages: "),
+];
+
 export default {
   names: ["fedoratagger"],
+  conglomerators: CONGLOMERATORS,
   icon: ICON,
   usernames,
   packages,
