@@ -344,7 +344,7 @@ func (in *Intake) session(ctx context.Context, ep string) (delivered bool, err e
 			return false, fmt.Errorf("subscribe %q: %w", t, err)
 		}
 	}
-	if err := sock.Dial(ep); err != nil {
+	if err := in.dial(ctx, sock, ep); err != nil {
 		in.metrics.ConnectErrors.WithLabelValues(ep).Inc()
 		return false, fmt.Errorf("connect %s: %w", ep, err)
 	}
@@ -365,6 +365,26 @@ func (in *Intake) session(ctx context.Context, ep string) (delivered bool, err e
 		}
 		delivered = true
 		in.enqueue(received{endpoint: ep, frames: msg.Frames, at: time.Now()})
+	}
+}
+
+// dial connects sock to ep within the dial timeout. zmq4's own timeout covers the TCP
+// connect only: the ZMTP greeting that follows reads with no deadline, so a server that
+// accepts and never speaks (a wrong port, a wedged peer) would hold Dial, and with it
+// shutdown, forever. Dial runs aside and is abandoned on timeout or cancel; closing the
+// socket (the caller's defer) ends it once the peer goes away.
+func (in *Intake) dial(ctx context.Context, sock zmq4.Socket, ep string) error {
+	done := make(chan error, 1)
+	go func() { done <- sock.Dial(ep) }()
+	timer := time.NewTimer(in.dialTimeout)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return fmt.Errorf("no ZMTP handshake within %v", in.dialTimeout)
 	}
 }
 

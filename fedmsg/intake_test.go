@@ -6,7 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"net"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
@@ -389,5 +393,58 @@ func TestNewIntakeRefusesBadSettings(t *testing.T) {
 	}
 	if got := SplitList(" tcp://a:1, ,tcp://b:2 ,"); fmt.Sprint(got) != "[tcp://a:1 tcp://b:2]" {
 		t.Errorf("SplitList = %q", got)
+	}
+}
+
+// A server that accepts TCP connections and never speaks ZMTP must neither hold the
+// intake (it retries) nor its shutdown.
+func TestIntakeSilentServer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // keep it open, say nothing
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	ep := "tcp://" + l.Addr().String()
+	var c collector
+	in, err := NewIntake([]string{ep}, c.handle, WithDialTimeout(100*time.Millisecond),
+		WithBackoff(10*time.Millisecond, 50*time.Millisecond),
+		WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx) }()
+	waitFor(t, 20*time.Second, "handshake timeouts counted and retried", func() bool {
+		return value(t, in.Metrics().ConnectErrors.WithLabelValues(ep)) >= 2
+	})
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after cancel while a handshake hangs")
 	}
 }
