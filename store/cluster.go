@@ -146,6 +146,9 @@ func (c *Cluster) Stop() error {
 	return nil
 }
 
+// debianPostgres is where Debian installs each PostgreSQL version's server binaries.
+var debianPostgres = "/usr/lib/postgresql/*/bin"
+
 // findPostgres returns the folder holding initdb, pg_ctl and postgres: the one on PATH, else
 // the newest of Debian's /usr/lib/postgresql/VERSION/bin.
 func findPostgres() (string, error) {
@@ -162,7 +165,7 @@ func findPostgres() (string, error) {
 			return dir, nil
 		}
 	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	dirs, _ := filepath.Glob(debianPostgres)
 	version := func(dir string) float64 {
 		v, _ := strconv.ParseFloat(filepath.Base(filepath.Dir(dir)), 64)
 		return v
@@ -282,9 +285,16 @@ func (c *Cluster) start(ctx context.Context, cfg clusterConfig) error {
 		return err
 	}
 	if running {
-		// Left by a process that died without stopping it: adopt it.
+		// Left by a process that died without stopping it: adopt it, unless it turns out to
+		// be dying itself (then start a new one below).
 		c.log.Info("reusing running private PostgreSQL", "dir", c.pgData)
-		return c.waitReady(ctx, 60*time.Second)
+		err := c.waitReady(ctx, 30*time.Second)
+		if err == nil {
+			return c.ensureDatabase(ctx)
+		}
+		if still, _ := c.running(); still {
+			return err
+		}
 	}
 	// A server that was killed can leave its shared memory attached to dying backends for a
 	// moment; starting again is then refused, so try until a deadline.
@@ -391,17 +401,30 @@ func (c *Cluster) running() (bool, error) {
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	pid, err := strconv.Atoi(strings.TrimSpace(line))
-	if err == nil && pid > 0 {
-		comm, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
-		if strings.TrimSpace(string(comm)) == "postgres" {
-			return true, nil
-		}
+	if err == nil && pid > 0 && postgresAlive(pid) {
+		return true, nil
 	}
 	c.log.Info("removing stale postmaster.pid", "pid", line)
 	if err := os.Remove(pidFile); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return false, err
 	}
 	return false, nil
+}
+
+// postgresAlive reports whether pid is a live (not zombie) postgres process. A killed
+// server whose parent does not reap it (pid 1 in some containers) lingers as a zombie.
+func postgresAlive(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// The format is "pid (comm) state ...", and comm may itself hold spaces or parentheses.
+	open, end := bytes.IndexByte(stat, '('), bytes.LastIndexByte(stat, ')')
+	if open < 0 || end < open || end+2 >= len(stat) {
+		return false
+	}
+	comm, state := string(stat[open+1:end]), stat[end+2]
+	return comm == "postgres" && state != 'Z' && state != 'X'
 }
 
 // PID returns the process id of the running server, or 0.

@@ -49,9 +49,10 @@ func helperMigrate(ctx context.Context, url string) error {
 }
 
 // helperClusterOwner starts the private cluster, writes a user, says "ready" and waits to be
-// killed.
+// killed. The cluster is not Ephemeral: a commit must be durable for the test to mean
+// anything.
 func helperClusterOwner(ctx context.Context, dir string) error {
-	c, err := store.StartCluster(ctx, dir, store.Ephemeral())
+	c, err := store.StartCluster(ctx, dir)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,240 @@
+package store_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"hubs/store"
+	"hubs/store/storetest"
+)
+
+// clusterDir returns a fresh, short folder for a private cluster (socket paths must stay
+// short, and t.TempDir can be deep).
+func clusterDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "hubs-ct-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+func startCluster(t *testing.T, dir string) *store.Cluster {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := store.StartCluster(ctx, dir, store.Ephemeral())
+	storetest.RequirePostgres(t, err)
+	t.Cleanup(func() { c.Stop() })
+	return c
+}
+
+func openMigrated(t *testing.T, url string) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestClusterStartsStopsAndIsReused(t *testing.T) {
+	dir := clusterDir(t)
+	ctx := context.Background()
+	c := startCluster(t, dir)
+	if !c.Owner() {
+		t.Fatal("first start does not own the cluster")
+	}
+	if !strings.Contains(c.URL(), "host=") || strings.Contains(c.URL(), "localhost") {
+		t.Errorf("URL %q: want a unix socket", c.URL())
+	}
+	s := openMigrated(t, c.URL())
+	if _, err := s.EnsureUser(ctx, "lmacken", "Luke Macken"); err != nil {
+		t.Fatal(err)
+	}
+	// The server listens on no TCP port at all.
+	var addrs string
+	if err := s.Pool().QueryRow(ctx, "SHOW listen_addresses").Scan(&addrs); err != nil || addrs != "" {
+		t.Errorf("listen_addresses = %q, %v; want empty", addrs, err)
+	}
+
+	// A second user of the folder while the first runs shares the server, does not stop it.
+	guest := startCluster(t, dir)
+	if guest.Owner() {
+		t.Fatal("second start while running claims ownership")
+	}
+	if err := guest.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("guest Stop stopped the server: %v", err)
+	}
+
+	s.Close()
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if c.PID() != 0 {
+		t.Fatalf("postmaster.pid still there after Stop")
+	}
+
+	// Reused: the same data after a restart.
+	c2 := startCluster(t, dir)
+	s2 := openMigrated(t, c2.URL())
+	u, err := s2.GetUser(ctx, "lmacken")
+	if err != nil || u.FullName != "Luke Macken" {
+		t.Fatalf("after restart: %+v, %v", u, err)
+	}
+}
+
+func TestFindPostgres(t *testing.T) {
+	// Debian-like tree: versions 9.6 and 13 complete, 16 missing its postgres binary.
+	root := t.TempDir()
+	for _, v := range []string{"9.6", "13", "16"} {
+		bin := filepath.Join(root, v, "bin")
+		if err := os.MkdirAll(bin, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range []string{"initdb", "pg_ctl", "postgres"} {
+			if v == "16" && b == "postgres" {
+				continue
+			}
+			if err := os.WriteFile(filepath.Join(bin, b), nil, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Setenv("PATH", t.TempDir()) // nothing on PATH
+	tests := []struct {
+		name, glob, want string
+	}{
+		{"newest complete version", filepath.Join(root, "*", "bin"), filepath.Join(root, "13", "bin")},
+		{"none installed", filepath.Join(t.TempDir(), "*", "bin"), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer store.SetDebianPostgres(tt.glob)()
+			got, err := store.FindPostgres()
+			if tt.want != "" {
+				if err != nil || got != tt.want {
+					t.Fatalf("got %q, %v; want %q", got, err, tt.want)
+				}
+				return
+			}
+			if !errors.Is(err, store.ErrNoPostgres) || !strings.Contains(err.Error(), "Debian package postgresql") || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("got %v, want one line naming the Debian package", err)
+			}
+			if _, err := store.StartCluster(context.Background(), clusterDir(t)); !errors.Is(err, store.ErrNoPostgres) {
+				t.Fatalf("StartCluster without binaries: %v", err)
+			}
+		})
+	}
+}
+
+// TestClusterSurvivesKill9 starts the cluster from another process (this test binary,
+// re-executed), lets it write, and kills it with SIGKILL, the server too or not. The next
+// start recovers and finds the data.
+func TestClusterSurvivesKill9(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, killServer := range []bool{false, true} {
+		t.Run(fmt.Sprintf("server killed too: %v", killServer), func(t *testing.T) {
+			dir := clusterDir(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, exe, "-test.run=^$")
+			cmd.Env = append(os.Environ(), helperEnv+"=cluster-owner", "HUBS_DATA_DIR="+dir)
+			cmd.Stderr = os.Stderr
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			line, err := bufio.NewReader(out).ReadString('\n')
+			if err != nil {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("helper did not get ready: %v", err)
+			}
+			var pid int
+			if _, err := fmt.Sscanf(line, "ready %d", &pid); err != nil || pid <= 0 {
+				t.Fatalf("helper said %q", line)
+			}
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			go io.Copy(io.Discard, out)
+			cmd.Wait()
+			if killServer {
+				if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+					t.Fatalf("kill postmaster %d: %v", pid, err)
+				}
+				waitFor(t, 30*time.Second, "the killed server to die", func() bool { return !processAlive(pid) })
+			}
+
+			c := startCluster(t, dir)
+			if !c.Owner() {
+				t.Fatal("the killed owner's lock was not taken over")
+			}
+			if killServer && c.PID() == pid {
+				t.Fatalf("server pid %d unchanged: the killed server was not replaced", pid)
+			}
+			if !killServer && c.PID() != pid {
+				t.Fatalf("server pid %d, want the running %d adopted", c.PID(), pid)
+			}
+			s := openMigrated(t, c.URL())
+			u, err := s.GetUser(ctx, "survivor")
+			if err != nil || u.FullName != "Written Before The Kill" {
+				t.Fatalf("after kill -9: %+v, %v", u, err)
+			}
+			s.Close()
+			if err := c.Stop(); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, 30*time.Second, fmt.Sprintf("server %d to exit after Stop", pid), func() bool { return !processAlive(pid) })
+		})
+	}
+}
+
+// processAlive reports whether pid is a postgres process that is not a zombie.
+func processAlive(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(stat)
+	end := strings.LastIndexByte(s, ')')
+	return strings.Contains(s, "(postgres)") && end+2 < len(s) && s[end+2] != 'Z' && s[end+2] != 'X'
+}
+
+// waitFor polls cond until it holds, failing t after limit.
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s after %v", what, limit)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
