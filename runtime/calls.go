@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dop251/goja"
@@ -135,9 +136,9 @@ func (r *Runtime) callError(w *Widget, fn string, err error) error {
 		// The rethrow frame is ours; the reason's own stack is the useful one.
 		if obj, ok := re.ex.Value().(*goja.Object); ok {
 			if st := obj.Get("stack"); st != nil && !goja.IsUndefined(st) {
-				e.Stack = st.String()
+				e.Stack = w.fixStack(st.String())
 				if f, l, c, ok := firstPosition(e.Stack); ok {
-					e.File, e.Line, e.Col = w.sourcePath(f), l, c
+					e.File, e.Line, e.Col = f, l, c
 				}
 			}
 		}
@@ -198,20 +199,25 @@ func (r *Runtime) Template(ctx context.Context, inst Instance, data json.RawMess
 // returned error (an errors.Join of *Error); the others still run.
 func (r *Runtime) Invalidations(ctx context.Context, message []byte, insts []Instance, out []bool) ([]bool, error) {
 	out = out[:0]
-	v, err := r.pool.get(ctx)
+	v, msg, err := r.messageVM(ctx, message)
 	if err != nil {
-		return out, fmt.Errorf("invalidations: %w", err)
+		return out, err
 	}
-	defer r.pool.put(v)
-	msg, err := v.jsonValue(message, "")
-	if err != nil {
-		return out, fmt.Errorf("invalidations: message is not JSON: %w", err)
-	}
-	if _, err := v.freezeData(goja.Undefined(), msg); err != nil {
-		return out, fmt.Errorf("invalidations: freeze message: %w", err)
-	}
+	defer func() { r.pool.put(v) }()
 	var errs []error
 	for _, inst := range insts {
+		if v.broken {
+			// An interrupt retired this runtime: finish the batch on a fresh one.
+			r.pool.put(v)
+			if v, msg, err = r.messageVM(ctx, message); err != nil {
+				v = nil
+				errs = append(errs, err)
+				for range len(insts) - len(out) {
+					out = append(out, false)
+				}
+				return out, errors.Join(errs...)
+			}
+		}
 		ok, err := r.invalidate(v, msg, inst)
 		if err != nil {
 			errs = append(errs, err)
@@ -221,10 +227,25 @@ func (r *Runtime) Invalidations(ctx context.Context, message []byte, insts []Ins
 	return out, errors.Join(errs...)
 }
 
-func (r *Runtime) invalidate(v *vm, msg goja.Value, inst Instance) (bool, error) {
-	if v.broken {
-		return false, fmt.Errorf("widget %s: %w", inst.Name, errRetired)
+// messageVM takes a runtime from the pool and gives it the frozen JS view of
+// a bus message.
+func (r *Runtime) messageVM(ctx context.Context, message []byte) (*vm, goja.Value, error) {
+	v, err := r.pool.get(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("invalidations: %w", err)
 	}
+	msg, err := v.jsonValue(message, "")
+	if err == nil {
+		_, err = v.freezeData(goja.Undefined(), msg)
+	}
+	if err != nil {
+		r.pool.put(v)
+		return nil, nil, fmt.Errorf("invalidations: message is not JSON: %w", err)
+	}
+	return v, msg, nil
+}
+
+func (r *Runtime) invalidate(v *vm, msg goja.Value, inst Instance) (bool, error) {
 	r.mu.RLock()
 	w := r.widgets[inst.Name]
 	r.mu.RUnlock()
@@ -245,12 +266,27 @@ func (r *Runtime) invalidate(v *vm, msg goja.Value, inst Instance) (bool, error)
 		v.forget(m)
 		return false, r.callError(w, "shouldInvalidate", err)
 	}
-	return res.ToBoolean(), nil
+	b, ok := res.Export().(bool)
+	if !ok {
+		return false, w.contractError("shouldInvalidate", "", "shouldInvalidate must return true or false, got "+describeValue(res))
+	}
+	return b, nil
 }
 
-// errRetired: an earlier call of the same batch broke the runtime, so the
-// rest of the batch is not run on it.
-var errRetired = errors.New("runtime retired by an earlier failure in this batch; not run")
+// describeValue names a JS value's type for messages, without printing it
+// (it may be huge).
+func describeValue(v goja.Value) string {
+	switch {
+	case v == nil || goja.IsUndefined(v):
+		return "undefined"
+	case goja.IsNull(v):
+		return "null"
+	}
+	if o, ok := v.(*goja.Object); ok {
+		return strings.ToLower(o.ClassName())
+	}
+	return v.ExportType().String()
+}
 
 // Hints returns the hints of inst: the declared topics and categories and the
 // usernames, from hints.usernames(config) when it is a function.

@@ -66,7 +66,7 @@ func bundle(root, file string) (bundled, []*Error) {
 	res := api.Build(api.BuildOptions{
 		EntryPoints:    []string{file},
 		AbsWorkingDir:  root,
-		Outfile:        filepath.Join(root, "__bundle.js"),
+		Outfile:        filepath.Join(root, bundleName),
 		Bundle:         true,
 		Write:          false,
 		Format:         api.FormatIIFE,

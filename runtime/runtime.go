@@ -303,7 +303,7 @@ func (r *Runtime) Compile(ctx context.Context, root, file string) (*Widget, erro
 	}
 	w.Inputs = b.inputs
 	w.Version = versionOf(b.code)
-	if w.prog, err = compileBundle(filepath.Join(root, "__bundle.js"), b.code); err != nil {
+	if w.prog, err = compileBundle(filepath.Join(root, bundleName), b.code); err != nil {
 		return nil, &Error{Widget: name, Function: "load", File: w.Display, Message: err.Error(), Err: ErrCompile}
 	}
 	v, err := r.pool.get(ctx)

@@ -374,7 +374,11 @@ func (p *pool) get(ctx context.Context) (*vm, error) {
 	}
 }
 
+// put returns v to the pool (nil: nothing was taken).
 func (p *pool) put(v *vm) {
+	if v == nil {
+		return
+	}
 	if v.broken {
 		v.close()
 		v = nil

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/dop251/goja"
@@ -99,7 +100,7 @@ func (w *Widget) describe(rt *goja.Runtime, def *goja.Object) []*Error {
 			bad([]string{k}, "unknown member (expected one of %s)", strings.Join(topMembers, ", "))
 		}
 	}
-	if t, ok := def.Get("title").Export().(string); ok && strings.TrimSpace(t) != "" {
+	if t, ok := exportOf(def.Get("title")).(string); ok && strings.TrimSpace(t) != "" {
 		w.Title = t
 	} else {
 		bad([]string{"title"}, "title is required and must be a non-empty string")
@@ -116,7 +117,7 @@ func (w *Widget) describe(rt *goja.Runtime, def *goja.Object) []*Error {
 		w.HasInvalidate = true
 	}
 	if v := def.Get("name"); !isAbsent(v) {
-		if _, ok := v.Export().(string); !ok {
+		if _, ok := exportOf(v).(string); !ok {
 			bad([]string{"name"}, "name must be a string")
 		}
 	}
@@ -182,13 +183,13 @@ func (w *Widget) describeParam(name string, v goja.Value) (Param, [][2]string) {
 			bad(k, "unknown param member (expected one of %s)", strings.Join(paramMembers, ", "))
 		}
 	}
-	p.Type, _ = obj.Get("type").Export().(string)
+	p.Type, _ = exportOf(obj.Get("type")).(string)
 	if !slices.Contains(paramTypes, p.Type) {
 		bad("type", "type must be one of %s", strings.Join(paramTypes, ", "))
 	}
 	for member, dst := range map[string]*string{"label": &p.Label, "help": &p.Help} {
 		if x := obj.Get(member); !isAbsent(x) {
-			if s, ok := x.Export().(string); ok {
+			if s, ok := exportOf(x).(string); ok {
 				*dst = s
 			} else {
 				bad(member, "%s must be a string", member)
@@ -196,7 +197,7 @@ func (w *Widget) describeParam(name string, v goja.Value) (Param, [][2]string) {
 		}
 	}
 	if x := obj.Get("required"); !isAbsent(x) {
-		if b, ok := x.Export().(bool); ok {
+		if b, ok := exportOf(x).(bool); ok {
 			p.Required = b
 		} else {
 			bad("required", "required must be true or false")
@@ -253,7 +254,7 @@ func isAbsent(v goja.Value) bool { return v == nil || goja.IsUndefined(v) }
 func isArray(o *goja.Object) bool { return o.ClassName() == "Array" }
 
 func number(v goja.Value) (float64, bool) {
-	switch n := v.Export().(type) {
+	switch n := exportOf(v).(type) {
 	case int64:
 		return float64(n), true
 	case float64:
@@ -334,18 +335,46 @@ func (w *Widget) jsError(fn string, ex *goja.Exception, kind error, msg string) 
 		if pos.Filename == "" || pos.Line == 0 {
 			continue
 		}
-		file := w.sourcePath(pos.Filename)
+		file, col := w.sourcePath(pos.Filename), mappedColumn(pos.Filename, pos.Column)
 		if e.Line == 0 {
-			e.File, e.Line, e.Col = file, pos.Line, pos.Column
+			e.File, e.Line, e.Col = file, pos.Line, col
 		}
 		name := f.FuncName()
 		if name == "" {
 			name = "<anonymous>"
 		}
-		fmt.Fprintf(&stack, "    at %s (%s:%d:%d)\n", name, file, pos.Line, pos.Column)
+		fmt.Fprintf(&stack, "    at %s (%s:%d:%d)\n", name, file, pos.Line, col)
 	}
 	e.Stack = strings.TrimRight(stack.String(), "\n")
 	return e
+}
+
+// bundleName is the name goja knows a bundle by; positions in it are not
+// mapped (esbuild's own helpers).
+const bundleName = "__bundle.js"
+
+// mappedColumn makes a column 1-based: goja reports source-mapped columns
+// 0-based (as source maps store them) and its own 1-based.
+func mappedColumn(file string, col int) int {
+	if filepath.Base(file) == bundleName {
+		return col
+	}
+	return col + 1
+}
+
+// fixStack rewrites the positions in a JS stack string the way jsError
+// shows them: display paths and 1-based columns.
+func (w *Widget) fixStack(stack string) string {
+	return stackPosition.ReplaceAllStringFunc(stack, func(m string) string {
+		sub := stackPosition.FindStringSubmatch(m)
+		line, _ := strconv.Atoi(sub[2])
+		col, _ := strconv.Atoi(sub[3])
+		prefix := ""
+		if strings.HasPrefix(m, "(") {
+			prefix = "("
+		}
+		return fmt.Sprintf("%s%s:%d:%d", prefix, w.sourcePath(sub[1]), line, mappedColumn(sub[1], col))
+	})
 }
 
 // sourcePath shows a source-map source (relative to the widgets folder, or
@@ -355,4 +384,12 @@ func (w *Widget) sourcePath(src string) string {
 		src = filepath.Join(w.root, src)
 	}
 	return display(filepath.Clean(src))
+}
+
+// exportOf is Export that tolerates a missing property (nil).
+func exportOf(v goja.Value) any {
+	if v == nil {
+		return nil
+	}
+	return v.Export()
 }

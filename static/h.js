@@ -19,10 +19,12 @@
 // Nested h.html results and h.safe(...) are inserted without escaping; arrays
 // are rendered item by item; null, undefined, true and false render nothing.
 
+// Html is the result of h.html and h.safe. Instances are not frozen (they
+// belong to the call that made them, and freezing each one costs); the class
+// and its prototype are.
 class Html {
   constructor(html) {
     this.html = html;
-    Object.freeze(this);
   }
   toString() {
     return this.html;
@@ -39,6 +41,14 @@ const ENTITIES = Object.freeze({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&
 // value replaced by an entity.
 export function escape(s) {
   s = String(s);
+  if (s.length < 32) {
+    // A short loop beats a regexp call in goja for the common short value.
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 38 || c === 60 || c === 62 || c === 34 || c === 39 || c === 96) return s.replace(ESC, (ch) => ENTITIES[ch]);
+    }
+    return s;
+  }
   return ESC_TEST.test(s) ? s.replace(ESC, (c) => ENTITIES[c]) : s;
 }
 
@@ -53,6 +63,7 @@ const RCDATA = new Set(["textarea", "title"]);
 // dropped before looking at it ("java\tscript:" is javascript:).
 export function safeURL(u) {
   u = String(u);
+  if ((u.startsWith("https://") || u.startsWith("http://")) && !/[\u0000-\u0020]/.test(u.slice(0, 8))) return u;
   const probe = u.replace(/[\u0000-\u0020\u007f-\u00a0]+/g, "").toLowerCase();
   const m = /^([a-z][a-z0-9+.\-]*):/.exec(probe);
   if (m && !SAFE_SCHEMES.has(m[1])) return "about:invalid#h-unsafe-url";
@@ -69,6 +80,29 @@ export function safeURL(u) {
 // Contexts a hole can sit in.
 const TEXT = 0, ATTR = 1, ATTR_UNQUOTED = 2, BETWEEN = 3, FORBIDDEN = 4, RCDATA_TEXT = 5;
 
+// holesCache remembers scan's answer per template text, so each template
+// is analysed once. (Not keyed by the strings array: goja hands out a new
+// array object per call.) It is the module's only mutable state and it is
+// not observable: a value depends only on its key, the template's own static
+// text. Bounded, in case templates are generated.
+const holesCache = new Map();
+const HOLES_CACHE_MAX = 4096;
+
+function holesOf(strings) {
+  let key = "";
+  for (let i = 0; i < strings.length; i++) key += strings[i].length + ":" + strings[i];
+  let holes = holesCache.get(key);
+  if (holes === undefined) {
+    holes = Object.freeze(scan(strings));
+    if (holesCache.size >= HOLES_CACHE_MAX) holesCache.clear();
+    holesCache.set(key, holes);
+  }
+  return holes;
+}
+
+const isSpace = (c) => c === 32 || c === 9 || c === 10 || c === 12 || c === 13;
+const isAlpha = (c) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+
 // scan walks the static parts of a template with a small HTML tokenizer and
 // returns, for each hole, {kind, url, why}. Holes never change the tokenizer
 // state: everything put into them is escaped or checked.
@@ -84,17 +118,17 @@ function scan(strings) {
   for (let k = 0; k < strings.length; k++) {
     const s = strings[k];
     for (let i = 0; i < s.length; i++) {
-      const c = s[i];
+      const c = s.charCodeAt(i);
       switch (st) {
         case "text":
-          if (c === "<") {
+          if (c === 60 /* < */) {
             if (s.startsWith("<!--", i)) { st = "comment"; i += 3; }
-            else if (/[a-zA-Z]/.test(s[i + 1] || "")) { st = "tagname"; tag = ""; closing = false; }
-            else if (s[i + 1] === "/" && /[a-zA-Z]/.test(s[i + 2] || "")) { st = "tagname"; tag = ""; closing = true; i++; }
+            else if (isAlpha(s.charCodeAt(i + 1))) { st = "tagname"; tag = ""; closing = false; }
+            else if (s.charCodeAt(i + 1) === 47 && isAlpha(s.charCodeAt(i + 2))) { st = "tagname"; tag = ""; closing = true; i++; }
           }
           break;
         case "raw":
-          if (c === "<" && s.slice(i, i + rawEnd.length).toLowerCase() === rawEnd) {
+          if (c === 60 && s.slice(i, i + rawEnd.length).toLowerCase() === rawEnd) {
             st = "tagname"; tag = ""; closing = true; i += 1;
           }
           break;
@@ -102,47 +136,46 @@ function scan(strings) {
           if (s.startsWith("-->", i)) { st = "text"; i += 2; }
           break;
         case "tagname":
-          if (/\s/.test(c)) st = "intag";
-          else if (c === ">") st = endTag(tag, closing);
-          else if (c === "/") st = "intag";
-          else tag += c.toLowerCase();
+          if (isSpace(c) || c === 47) st = "intag";
+          else if (c === 62 /* > */) st = endTag(tag, closing);
+          else tag += s[i].toLowerCase();
           break;
         case "intag":
-          if (c === ">") st = endTag(tag, closing);
-          else if (!/[\s\/]/.test(c)) { st = "attrname"; attr = c.toLowerCase(); }
+          if (c === 62) st = endTag(tag, closing);
+          else if (!isSpace(c) && c !== 47) { st = "attrname"; attr = s[i].toLowerCase(); }
           break;
         case "attrname":
-          if (c === "=") { st = "beforevalue"; }
-          else if (c === ">") st = endTag(tag, closing);
-          else if (/\s/.test(c)) st = "afterattr";
-          else if (c === "/") st = "intag";
-          else attr += c.toLowerCase();
+          if (c === 61 /* = */) st = "beforevalue";
+          else if (c === 62) st = endTag(tag, closing);
+          else if (isSpace(c)) st = "afterattr";
+          else if (c === 47) st = "intag";
+          else attr += s[i].toLowerCase();
           break;
         case "afterattr":
-          if (c === "=") st = "beforevalue";
-          else if (c === ">") st = endTag(tag, closing);
-          else if (!/[\s\/]/.test(c)) { st = "attrname"; attr = c.toLowerCase(); }
+          if (c === 61) st = "beforevalue";
+          else if (c === 62) st = endTag(tag, closing);
+          else if (!isSpace(c) && c !== 47) { st = "attrname"; attr = s[i].toLowerCase(); }
           break;
         case "beforevalue":
-          if (c === '"') { st = "dq"; valueStart = true; }
-          else if (c === "'") { st = "sq"; valueStart = true; }
-          else if (c === ">") st = endTag(tag, closing);
-          else if (!/\s/.test(c)) { st = "unq"; valueStart = false; }
+          if (c === 34 /* " */) { st = "dq"; valueStart = true; }
+          else if (c === 39 /* ' */) { st = "sq"; valueStart = true; }
+          else if (c === 62) st = endTag(tag, closing);
+          else if (!isSpace(c)) { st = "unq"; valueStart = false; }
           break;
         case "dq":
-          if (c === '"') st = "intag"; else valueStart = false;
+          if (c === 34) st = "intag"; else valueStart = false;
           break;
         case "sq":
-          if (c === "'") st = "intag"; else valueStart = false;
+          if (c === 39) st = "intag"; else valueStart = false;
           break;
         case "unq":
-          if (/\s/.test(c)) st = "intag";
-          else if (c === ">") st = endTag(tag, closing);
+          if (isSpace(c)) st = "intag";
+          else if (c === 62) st = endTag(tag, closing);
           break;
       }
     }
     if (k === strings.length - 1) break;
-    out.push(holeIn(st, attr, valueStart, rawKind, strings[k + 1]));
+    out.push(Object.freeze(holeIn(st, attr, valueStart, rawKind, strings[k + 1])));
   }
   return out;
 
@@ -187,6 +220,7 @@ function holeIn(st, attr, valueStart, rawKind, next) {
 
 // text renders one interpolated value for element text or an attribute value.
 function text(v, url, first) {
+  if (typeof v === "string") return escape(url && first ? safeURL(v) : v);
   if (v === null || v === undefined || v === false || v === true) return "";
   if (v instanceof Html) return v.html;
   if (Array.isArray(v)) {
@@ -201,7 +235,7 @@ const BOOLEAN_ATTR = /^[a-zA-Z][a-zA-Z0-9-]*$/;
 
 // html is the escaping tagged template: html`<b>${name}</b>`.
 export function html(strings, ...values) {
-  const holes = scan(strings);
+  const holes = holesOf(strings);
   let s = strings[0];
   for (let i = 0; i < values.length; i++) {
     const hole = holes[i];

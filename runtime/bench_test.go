@@ -1,0 +1,103 @@
+package runtime
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+)
+
+// fixtureMessage returns the envelope of the first real fixture message on topic.
+func fixtureMessage(t testing.TB, topicSuffix string) []byte {
+	t.Helper()
+	f, err := os.Open("/work/shared/fixtures/fedmsg/meta_examples.jsonl")
+	if err != nil {
+		t.Skipf("fixtures: %v", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var rec struct {
+			Topic string          `json:"topic"`
+			Msg   json.RawMessage `json:"msg"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(rec.Topic, topicSuffix) {
+			return rec.Msg
+		}
+	}
+	t.Fatalf("no fixture message on %s", topicSuffix)
+	return nil
+}
+
+func loadedRuntime(b testing.TB, opts ...Option) *Runtime {
+	r := newTestRuntime(b, opts...)
+	if err := r.LoadDir(context.Background(), "testdata/widgets"); err != nil {
+		b.Fatal(err)
+	}
+	return r
+}
+
+// BenchmarkShouldInvalidate: one real bodhi.update.comment message, 20
+// candidate instances per batch, one JS view of the message for the batch.
+// ns/op is per shouldInvalidate call.
+func BenchmarkShouldInvalidate(b *testing.B) {
+	r := loadedRuntime(b, WithPoolSize(1))
+	msg := fixtureMessage(b, ".bodhi.update.comment")
+	insts := make([]Instance, 20)
+	for i := range insts {
+		insts[i] = Instance{ID: int64(i), Name: "feed", Hub: "hub" + fmt.Sprint(i), Config: []byte(`{"username":"user` + fmt.Sprint(i) + `"}`)}
+	}
+	ctx := context.Background()
+	out := make([]bool, 0, len(insts))
+	var err error
+	if out, err = r.Invalidations(ctx, msg, insts, out); err != nil { // warm the module caches
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i += len(insts) {
+		if out, err = r.Invalidations(ctx, msg, insts, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTemplate: a 10-item list, each item a nested h.html with an
+// escaped title and a checked URL attribute.
+func BenchmarkTemplate(b *testing.B) {
+	r := loadedRuntime(b, WithPoolSize(1))
+	ctx := context.Background()
+	inst := Instance{ID: 1, Name: "feed", Hub: "ralph", Config: []byte(`{"username":"ralph"}`)}
+	data, err := r.Data(ctx, inst, Hub{Name: "ralph"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := r.Template(ctx, inst, data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkData: a data() without I/O building a 10-item list.
+func BenchmarkData(b *testing.B) {
+	r := loadedRuntime(b, WithPoolSize(1))
+	ctx := context.Background()
+	inst := Instance{ID: 1, Name: "feed", Hub: "ralph", Config: []byte(`{"username":"ralph"}`)}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := r.Data(ctx, inst, Hub{Name: "ralph"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,53 @@
+package runtime
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func newTestRuntime(t testing.TB, opts ...Option) *Runtime {
+	t.Helper()
+	src, err := os.ReadFile("../static/h.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(append([]Option{WithHelpers(src)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// writeWidgets creates a widgets folder holding files (path -> content).
+func writeWidgets(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// loadWidgets makes a runtime over a folder of the given files, failing the
+// test if any widget does not load.
+func loadWidgets(t testing.TB, files map[string]string, opts ...Option) *Runtime {
+	t.Helper()
+	r := newTestRuntime(t, opts...)
+	if err := r.LoadDir(context.Background(), writeWidgets(t, files)); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// widgetJS is a minimal valid widget with some members replaced.
+func widgetJS(members string) string {
+	return "export default {\n  title: \"T\",\n  data() { return {}; },\n  template(d, h) { return h.html`<p>x</p>`; },\n" + members + "\n};\n"
+}

@@ -1,0 +1,154 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+const misbehaving = `
+function misbehave(mode) {
+  switch (mode) {
+    case "loop":
+      for (;;) {}
+    case "recurse": {
+      const f = (n) => f(n + 1) + 1;
+      return f(0);
+    }
+    case "huge":
+      return "x".repeat(2 << 20);
+    case "throw":
+      throw new Error("thrown on purpose");
+  }
+  return false;
+}
+
+export default {
+  title: "Misbehaving",
+  params: { mode: { type: "string" } },
+  hints: { topics: ["x.y"] },
+  async data(ctx, config) {
+    if (config.mode === "async-loop") {
+      await null;
+      for (;;) {}
+    }
+    if (config.mode === "never") await new Promise(() => {});
+    if (config.mode === "reject") await Promise.reject(new TypeError("rejected on purpose"));
+    return { mode: config.mode, s: misbehave(config.mode) };
+  },
+  template(data, h) {
+    return h.html` + "`<p>${misbehave(data.mode)}</p>`" + `;
+  },
+  shouldInvalidate(message, widget) {
+    return misbehave(widget.config.mode);
+  },
+};
+`
+
+// TestLimits: each limit in each function. After every failure the same
+// pool slot serves a normal call again (the broken runtime was replaced).
+func TestLimits(t *testing.T) {
+	r := loadWidgets(t, map[string]string{"bad.js": misbehaving},
+		WithPoolSize(1), WithLimits(Limits{Data: 300 * time.Millisecond, Template: 100 * time.Millisecond, Invalidate: 50 * time.Millisecond, Output: 1 << 20}))
+	ctx := context.Background()
+	call := map[string]func(mode string) error{
+		"data": func(mode string) error {
+			_, err := r.Data(ctx, Instance{ID: 1, Name: "bad", Config: []byte(`{"mode":"` + mode + `"}`)}, Hub{})
+			return err
+		},
+		"template": func(mode string) error {
+			_, err := r.Template(ctx, Instance{ID: 1, Name: "bad"}, []byte(`{"mode":"`+mode+`"}`))
+			return err
+		},
+		"shouldInvalidate": func(mode string) error {
+			_, err := r.Invalidations(ctx, []byte(`{"topic":"x.y"}`), []Instance{{ID: 1, Name: "bad", Config: []byte(`{"mode":"` + mode + `"}`)}}, nil)
+			return err
+		},
+	}
+	cases := []struct {
+		fn, mode string
+		want     error
+		msg      string
+	}{
+		{"data", "loop", ErrTimeout, "did not finish within 300ms"},
+		{"data", "async-loop", ErrTimeout, "did not finish"},
+		{"data", "recurse", ErrStackOverflow, "bad.js:7:"},
+		{"data", "huge", ErrOutputTooLarge, "more than the 1048576 allowed"},
+		{"data", "throw", ErrThrown, "bad.js:13:"},
+		{"data", "reject", ErrThrown, "TypeError: rejected on purpose"},
+		{"data", "never", ErrContract, "never settled"},
+		{"template", "loop", ErrTimeout, "did not finish within 100ms"},
+		{"template", "recurse", ErrStackOverflow, "maximum call stack"},
+		{"template", "huge", ErrOutputTooLarge, "bytes of HTML"},
+		{"template", "throw", ErrThrown, "thrown on purpose"},
+		{"shouldInvalidate", "loop", ErrTimeout, "did not finish within 50ms"},
+		{"shouldInvalidate", "recurse", ErrStackOverflow, "maximum call stack"},
+		{"shouldInvalidate", "huge", ErrContract, "must return true or false"},
+		{"shouldInvalidate", "throw", ErrThrown, "bad.js:13:"},
+	}
+	for _, c := range cases {
+		t.Run(c.fn+"/"+c.mode, func(t *testing.T) {
+			start := time.Now()
+			err := call[c.fn](c.mode)
+			if !errors.Is(err, c.want) {
+				t.Fatalf("error = %v; want %v", err, c.want)
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.Widget != "bad" || e.Function != c.fn {
+				t.Errorf("error does not name widget and function: %v", err)
+			}
+			if !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("error %q lacks %q", err, c.msg)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %s", d)
+			}
+			if err := call[c.fn]("fine"); err != nil {
+				t.Fatalf("the next call failed: %v", err)
+			}
+		})
+	}
+}
+
+// TestDataContextCancel: cancelling the caller's context interrupts data().
+func TestDataContextCancel(t *testing.T) {
+	r := loadWidgets(t, map[string]string{"bad.js": misbehaving}, WithPoolSize(1))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.Data(ctx, Instance{ID: 1, Name: "bad", Config: []byte(`{"mode":"loop"}`)}, Hub{})
+		done <- err
+	}()
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("error = %v; want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("data() kept running after its context was cancelled")
+	}
+	if _, err := r.Data(context.Background(), Instance{ID: 1, Name: "bad", Config: []byte(`{"mode":"fine"}`)}, Hub{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBatchGoesOnAfterAFailure: one candidate timing out does not lose the
+// verdicts of the others.
+func TestBatchGoesOnAfterAFailure(t *testing.T) {
+	r := loadWidgets(t, map[string]string{
+		"bad.js":  misbehaving,
+		"good.js": widgetJS("  hints: { topics: ['x.y'] },\n  shouldInvalidate(m) { return m.topic === 'x.y'; },"),
+	}, WithPoolSize(1), WithLimits(Limits{Invalidate: 30 * time.Millisecond}))
+	insts := []Instance{{ID: 1, Name: "good"}, {ID: 2, Name: "bad", Config: []byte(`{"mode":"loop"}`)}, {ID: 3, Name: "good"}}
+	out, err := r.Invalidations(context.Background(), []byte(`{"topic":"x.y"}`), insts, nil)
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("error = %v", err)
+	}
+	// The third ran on a fresh runtime after the second retired the first.
+	if len(out) != 3 || !out[0] || out[1] || !out[2] {
+		t.Fatalf("verdicts = %v", out)
+	}
+}
