@@ -354,6 +354,14 @@ func (in *Intake) session(ctx context.Context, ep string) (delivered bool, err e
 	in.log.Info("fedmsg: connected", "endpoint", ep, "topics", in.topics)
 	for {
 		msg, err := sock.Recv()
+		if errors.Is(err, ErrWireTooLarge) {
+			// Counted like any refused message; the connection is lost with it (its byte
+			// stream cannot be resumed mid-frame) and the caller reconnects.
+			in.metrics.Messages.WithLabelValues(ResultInvalid).Inc()
+			in.metrics.Invalid.WithLabelValues(ErrTooLarge.Error()).Inc()
+			in.log.Warn("fedmsg: refused message", "endpoint", ep, "reason", ErrTooLarge.Error(),
+				"err", fmt.Sprintf("over %d bytes on the wire; reconnecting", MaxWireMessage))
+		}
 		if err != nil {
 			return delivered, fmt.Errorf("receive from %s: %w", ep, err)
 		}
@@ -375,7 +383,7 @@ func (in *Intake) session(ctx context.Context, ep string) (delivered bool, err e
 // socket (the caller's defer) ends it once the peer goes away.
 func (in *Intake) dial(ctx context.Context, sock zmq4.Socket, ep string) error {
 	done := make(chan error, 1)
-	go func() { done <- sock.Dial(ep) }()
+	go func() { done <- sock.Dial(guardedEndpoint(ep)) }()
 	timer := time.NewTimer(in.dialTimeout)
 	defer timer.Stop()
 	select {
