@@ -51,7 +51,7 @@ export default {
 // pool slot serves a normal call again (the broken runtime was replaced).
 func TestLimits(t *testing.T) {
 	r := loadWidgets(t, map[string]string{"bad.js": misbehaving},
-		WithPoolSize(1), WithLimits(Limits{Data: 300 * time.Millisecond, Template: 100 * time.Millisecond, Invalidate: 50 * time.Millisecond, Output: 1 << 20}))
+		WithPoolSize(1), WithLimits(Limits{Data: 300 * time.Millisecond, Template: 500 * time.Millisecond, Invalidate: 50 * time.Millisecond, Output: 1 << 20}))
 	ctx := context.Background()
 	call := map[string]func(mode string) error{
 		"data": func(mode string) error {
@@ -79,7 +79,7 @@ func TestLimits(t *testing.T) {
 		{"data", "throw", ErrThrown, "bad.js:13:"},
 		{"data", "reject", ErrThrown, "TypeError: rejected on purpose"},
 		{"data", "never", ErrContract, "never settled"},
-		{"template", "loop", ErrTimeout, "did not finish within 100ms"},
+		{"template", "loop", ErrTimeout, "did not finish within 500ms"},
 		{"template", "recurse", ErrStackOverflow, "maximum call stack"},
 		{"template", "huge", ErrOutputTooLarge, "bytes of HTML"},
 		{"template", "throw", ErrThrown, "thrown on purpose"},

@@ -205,6 +205,9 @@ func withDefaults(l Limits) Limits {
 	return d
 }
 
+// helpersName is how positions in the template helpers are shown.
+const helpersName = "static/h.js"
+
 // compileHelpers bundles static/h.js like a widget (it is an ES module) so
 // each runtime can evaluate it into a namespace.
 func compileHelpers(src []byte) (*goja.Program, error) {
@@ -221,7 +224,7 @@ func compileHelpers(src []byte) (*goja.Program, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("template helpers: %w", errs[0])
 	}
-	prog, err := compileBundle("static/h.js", b.code)
+	prog, err := compileBundle(helpersName, b.code)
 	if err != nil {
 		return nil, fmt.Errorf("template helpers: %w", err)
 	}

@@ -85,6 +85,13 @@ func newVM(o *options, r *Runtime, helpers *goja.Program) (*vm, error) {
 	v.deepFreeze, v.freezeData, v.settle = fn("deepFreeze"), fn("freezeData"), fn("settle")
 	v.makeCtx, v.parse, v.stringify = fn("makeCtx"), fn("parse"), fn("stringify")
 
+	// Harden before anything else freezes a shared prototype: harden first
+	// makes some prototype properties overridable, which needs them unfrozen.
+	harden, _ := goja.AssertFunction(api.Get("harden"))
+	if _, err := harden(goja.Undefined()); err != nil {
+		return nil, fmt.Errorf("harden realm: %w", err)
+	}
+
 	ns, err := v.rt.RunProgram(helpers)
 	if err != nil {
 		return nil, fmt.Errorf("load template helpers: %w", err)
@@ -104,10 +111,6 @@ func newVM(o *options, r *Runtime, helpers *goja.Program) (*vm, error) {
 	}
 	if _, err := v.deepFreeze(goja.Undefined(), h); err != nil {
 		return nil, fmt.Errorf("freeze template helpers: %w", err)
-	}
-	harden, _ := goja.AssertFunction(api.Get("harden"))
-	if _, err := harden(goja.Undefined()); err != nil {
-		return nil, fmt.Errorf("harden realm: %w", err)
 	}
 	return v, nil
 }

@@ -380,6 +380,9 @@ func (w *Widget) fixStack(stack string) string {
 // sourcePath shows a source-map source (relative to the widgets folder, or
 // already resolved against the bundle's name) as a display path.
 func (w *Widget) sourcePath(src string) string {
+	if src == helpersName {
+		return src
+	}
 	if !filepath.IsAbs(src) {
 		src = filepath.Join(w.root, src)
 	}

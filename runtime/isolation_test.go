@@ -1,0 +1,99 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+// TestIsolation runs a widget that tries every way to leave state behind,
+// then other widgets and other instances on the SAME goja runtime (pool of
+// one), and checks that none of it is visible to them.
+func TestIsolation(t *testing.T) {
+	r := newTestRuntime(t, WithPoolSize(1))
+	ctx := context.Background()
+	if err := r.LoadDir(ctx, "testdata/isolation"); err != nil {
+		t.Fatal(err)
+	}
+	data := func(id int64, name, config string) map[string]any {
+		t.Helper()
+		out, err := r.Data(ctx, Instance{ID: id, Name: name, Hub: "h", Config: []byte(config)}, Hub{Name: "h"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(out, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+
+	t.Run("frozen realm", func(t *testing.T) {
+		got := data(1, "polluter", `{"tag":"a"}`)["results"]
+		want := map[string]any{
+			"global":            "TypeError",
+			"implicitGlobal":    "ReferenceError",
+			"defineGlobal":      "TypeError",
+			"objectPrototype":   "TypeError",
+			"protoSetter":       "TypeError",
+			"arrayPrototype":    "TypeError",
+			"json":              "TypeError",
+			"iteratorPrototype": "TypeError",
+			"sloppyFunction":    "allowed", // sloppy code fails silently on the frozen global...
+			"ctx":               "TypeError",
+			"errorSubclassName": "allowed", // ...and ordinary own-property writes still work
+			"ownToString":       "allowed",
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("attempts:\n got %v\nwant %v", got, want)
+		}
+		obs := data(2, "observer", `{}`)
+		wantObs := map[string]any{"leak": "undefined", "leak2": "undefined", "leak3": "undefined", "leak4": "undefined",
+			"polluted": true, "map": true, "json": true, "hub": "unchanged"}
+		if !reflect.DeepEqual(obs, wantObs) {
+			t.Errorf("observer saw:\n got %v\nwant %v", obs, wantObs)
+		}
+	})
+
+	t.Run("module state per instance", func(t *testing.T) {
+		// Instance 10 calls twice, instance 11 once: each sees only its own
+		// module variables (counter, the Map of tags).
+		a1 := data(10, "polluter", `{"tag":"ten"}`)
+		a2 := data(10, "polluter", `{"tag":"ten-again"}`)
+		b1 := data(11, "polluter", `{"tag":"eleven"}`)
+		if a1["counter"] != 1.0 || a2["counter"] != 2.0 || b1["counter"] != 1.0 {
+			t.Errorf("counters: a1 %v a2 %v b1 %v", a1["counter"], a2["counter"], b1["counter"])
+		}
+		if !reflect.DeepEqual(b1["tags"], []any{"eleven"}) {
+			t.Errorf("instance 11 saw tags %v", b1["tags"])
+		}
+		if !reflect.DeepEqual(a2["tags"], []any{"ten", "ten-again"}) {
+			t.Errorf("instance 10 saw tags %v", a2["tags"])
+		}
+		// The same instance again keeps counting.
+		if c := data(10, "polluter", `{"tag":"x"}`); c["counter"] != 3.0 {
+			t.Errorf("same instance again: counter %v", c["counter"])
+		}
+	})
+
+	t.Run("helpers are frozen", func(t *testing.T) {
+		html, err := r.Template(ctx, Instance{ID: 1, Name: "polluter"}, []byte(`{}`))
+		if err != nil || html != "<p>TypeError</p>" {
+			t.Errorf("polluter template = %q, %v", html, err)
+		}
+		html, err = r.Template(ctx, Instance{ID: 2, Name: "observer"}, []byte(`{}`))
+		if err != nil || html != "<p>&lt;b&gt;</p>" {
+			t.Errorf("observer template = %q, %v", html, err)
+		}
+	})
+
+	t.Run("message is frozen", func(t *testing.T) {
+		msg := []byte(`{"topic":"org.fedoraproject.prod.x.y","msg":{}}`)
+		insts := []Instance{{ID: 1, Name: "polluter"}, {ID: 2, Name: "observer"}}
+		out, err := r.Invalidations(ctx, msg, insts, nil)
+		if err != nil || !reflect.DeepEqual(out, []bool{false, true}) {
+			t.Errorf("verdicts %v, %v: the observer saw the polluter's changes", out, err)
+		}
+	})
+}
