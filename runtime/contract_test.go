@@ -126,7 +126,7 @@ func TestNames(t *testing.T) {
 func TestErrorPositions(t *testing.T) {
 	r := loadWidgets(t, map[string]string{
 		"lib/util.js": "// a helper\n\nexport function explode(what) {\n  throw new Error(\"exploded: \" + what);\n}\n",
-		"sub/w.js": "import { explode } from \"../lib/util.js\";\n\nexport default {\n  title: \"T\",\n  hints: { topics: [\"a.b\"] },\n  data() {\n    explode(\"data\");\n  },\n  template(d, h) {\n    return null.x;\n  },\n  shouldInvalidate(m) {\n    throw new RangeError(\"nope\");\n  },\n};\n",
+		"sub/w.js":    "import { explode } from \"../lib/util.js\";\n\nexport default {\n  title: \"T\",\n  hints: { topics: [\"a.b\"] },\n  data() {\n    explode(\"data\");\n  },\n  template(d, h) {\n    return null.x;\n  },\n  shouldInvalidate(m) {\n    throw new RangeError(\"nope\");\n  },\n};\n",
 	})
 	ctx := context.Background()
 	inst := Instance{ID: 1, Name: "sub.w"}
