@@ -22,7 +22,10 @@ function user(c) {
 function fedoraPackages(list) {
   const out = [];
   if (!Array.isArray(list)) return out;
-  for (const p of list) if (p && String(p.distro).toLowerCase() === "fedora") out.push(p.package_name);
+  for (let i = 0; i < list.length; i++) {
+    const p = list[i];
+    if (p && String(p.distro).toLowerCase() === "fedora") out.push(p.package_name);
+  }
   return out;
 }
 

@@ -57,7 +57,8 @@ export default {
   objects(c) {
     const p = playbook(c.msg);
     const out = [p.controlled ? p.path : "uncontrolled-playbooks/" + p.path];
-    for (const host of Object.keys(c.msg.results || {})) out.push("inventory/" + host);
+    const hosts = Object.keys(c.msg.results || {});
+    for (let i = 0; i < hosts.length; i++) out.push("inventory/" + hosts[i]);
     return out;
   },
 };

@@ -27,7 +27,7 @@ export default {
     return "";
   },
   link(c) {
-    const host = c.parts[2] === "stg" ? "https://ask.stg.fedoraproject.org" : "https://ask.fedoraproject.org";
+    const host = c.envName === "stg" ? "https://ask.stg.fedoraproject.org" : "https://ask.fedoraproject.org";
     return host + "/question/" + c.msg.topmost_post_id + "/";
   },
   secondary_icon(c) {
@@ -40,7 +40,8 @@ export default {
     const m = c.msg;
     const out = [];
     const tags = Array.isArray(m.tags) ? m.tags : m.thread ? m.thread.tagnames : [];
-    for (const t of tags || []) if (t) out.push("tags/" + t);
+    const list = tags || [];
+    for (let i = 0; i < list.length; i++) if (list[i]) out.push("tags/" + list[i]);
     if (m.thread) out.push("threads/" + m.thread.pk);
     return out;
   },

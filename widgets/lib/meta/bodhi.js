@@ -25,7 +25,9 @@ function owner(u) {
 
 function u2p(title) {
   const out = [];
-  for (const build of String(title || "").split(SPLIT)) {
+  const builds = String(title || "").split(SPLIT);
+  for (let i = 0; i < builds.length; i++) {
+    const build = builds[i];
     if (!build) continue;
     const parts = build.split("-");
     out.push(parts.length > 2 ? parts.slice(0, -2).join("-") : parts[0]);
@@ -67,7 +69,11 @@ function updatePackages(c) {
   if (c.rest.startsWith("stack.")) return m.stack.packages.map((p) => p.name);
   if (c.rest === "masher.start" || c.rest === "composer.start") {
     const out = [];
-    for (const u of m.updates || []) for (const p of u2p(u)) out.push(p);
+    const updates = m.updates || [];
+    for (let i = 0; i < updates.length; i++) {
+      const p = u2p(updates[i]);
+      for (let j = 0; j < p.length; j++) out.push(p[j]);
+    }
     return out;
   }
   if (c.rest.startsWith("update.") || c.rest === "errata.publish") return u2p(updateTitle(m));
@@ -203,7 +209,7 @@ export default {
     }
     if (r === "update.edit") return m.agent + " edited " + truncate(m.update.title, 40);
     if (r.startsWith("update.request.")) {
-      const status = c.parts[c.parts.length - 1];
+      const status = c.last;
       const title = truncate(m.update.title, 40);
       if (PAST[status]) return m.agent + " " + PAST[status] + " " + title;
       return m.agent + " submitted " + title + " to " + status;
@@ -232,7 +238,7 @@ export default {
       return truncate(m.update.title, 40) + " reached the " + m.status + " karma threshold";
     }
     if (r.startsWith("update.requirements_met.")) {
-      return truncate(m.update.title, 40) + " reached the " + c.parts[c.parts.length - 1] + " testing threshold";
+      return truncate(m.update.title, 40) + " reached the " + c.last + " testing threshold";
     }
     if (r === "errata.publish") return m.subject;
     return "";
@@ -283,7 +289,11 @@ export default {
     if (m.comment) {
       out.push(m.comment.author);
       const text = String(m.comment.text || "");
-      for (const hit of text.matchAll(MENTION)) out.push(hit[1]);
+      if (text.indexOf("@") >= 0) {
+        MENTION.lastIndex = 0;
+        let hit;
+        while ((hit = MENTION.exec(text)) !== null) out.push(hit[1]);
+      }
     }
     if (typeof m.agent === "string") out.push(m.agent);
     return out;

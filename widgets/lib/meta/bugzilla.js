@@ -67,9 +67,11 @@ export default {
     if (m.comment && m.comment.author) emails.push(m.comment.author);
     if (m.event && m.event.who) emails.push(m.event.who);
     emails.push(bug.creator, bug.assigned_to);
-    for (const e of bug.cc || []) emails.push(e);
+    const cc = bug.cc || [];
+    for (let i = 0; i < cc.length; i++) emails.push(cc[i]);
     const out = [];
-    for (const e of emails) {
+    for (let i = 0; i < emails.length; i++) {
+      const e = emails[i];
       // Mailing lists in CC are not people.
       if (typeof e !== "string" || !e || e.endsWith("lists.fedoraproject.org")) continue;
       const p = person(e);

@@ -70,7 +70,7 @@ export default {
     const m = c.msg;
     let base = INSTANCE_BASE[instance(m)];
     if (!base) return null;
-    if (c.parts[2] === "stg") base = "http://koji.stg.fedoraproject.org/koji";
+    if (c.envName === "stg") base = "http://koji.stg.fedoraproject.org/koji";
     switch (c.rest) {
       case "tag": case "untag": case "repo.init": case "repo.done":
         return "tag_id" in m ? base + "/taginfo?tagID=" + m.tag_id : base;

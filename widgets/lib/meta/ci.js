@@ -66,7 +66,7 @@ function split(c) {
     stage = dot < 0 ? "" : actions.slice(dot + 1);
   }
   // The old topic family names the pipeline by its category.
-  if (c.parts[3] === "allpackages") variant = "allpackages";
+  if (c.category === "allpackages") variant = "allpackages";
   return { actions, variant, stage };
 }
 

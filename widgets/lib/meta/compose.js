@@ -20,8 +20,10 @@ const OLD = [
 ];
 const ALL = OLD.concat(MAKEUP, [[".rsync.", " master mirror publication for"]]);
 
+const TWO_DIGITS = /^\d\d$/;
+
 function findEvent(topic) {
-  for (const [k, text] of ALL) if (topic.indexOf(k) >= 0) return { k, text };
+  for (let i = 0; i < ALL.length; i++) if (topic.indexOf(ALL[i][0]) >= 0) return { k: ALL[i][0], text: ALL[i][1] };
   return null;
 }
 
@@ -42,7 +44,13 @@ export const compose = {
     } else if (c.parts.indexOf("epelbeta") >= 0) {
       release = "EPEL Beta";
     } else {
-      for (const p of c.parts) if (/^\d\d$/.test(p)) { release = p; break; }
+      const parts = c.parts;
+      for (let i = 0; i < parts.length; i++) {
+        if (TWO_DIGITS.test(parts[i])) {
+          release = parts[i];
+          break;
+        }
+      }
     }
     const arch = m.arch ? " (" + m.arch + ")" : "";
     let comptext = isMakeup ? "post-release Cloud/Atomic/Docker respin compose" : "compose";
@@ -57,7 +65,7 @@ export const compose = {
         short = "Fedora, Fedora-Atomic, Fedora-Cloud or Fedora-Docker";
       }
     }
-    const last = c.parts[c.parts.length - 1];
+    const last = c.last;
     let action = "Did something to do with";
     if (last === "start") action = "Started";
     else if (last === "complete" || last === "done" || last === "stop") action = "Completed";
@@ -67,7 +75,7 @@ export const compose = {
     return c.msg.location || "https://kojipkgs.fedoraproject.org/compose/";
   },
   objects(c) {
-    return [c.parts[4] + "/" + (c.msg.arch || "primary")];
+    return [c.head + "/" + (c.msg.arch || "primary")];
   },
 };
 

@@ -34,7 +34,7 @@ function template(cs, metaOf) {
     usernames: sortedUnion(metas.map((m) => m.usernames)),
     packages: sortedUnion(metas.map((m) => m.packages)),
     topics: Array.from(new Set(cs.map((c) => c.topic))).sort(),
-    categories: Array.from(new Set(cs.map((c) => c.parts.length > 3 ? c.parts[3] : c.parts[0]))).sort(),
+    categories: Array.from(new Set(cs.map((c) => c.category))).sort(),
     start_time: times.length ? Math.min.apply(null, times) : null,
     end_time: times.length ? Math.max.apply(null, times) : null,
     timestamp: times.length ? sum / times.length : null,

@@ -36,6 +36,6 @@ export default {
     return [agent(c.msg)];
   },
   objects(c) {
-    return [election(c.msg).alias + "/" + c.parts[c.parts.length - 2] + "/" + c.parts[c.parts.length - 1]];
+    return [election(c.msg).alias + "/" + c.parts[c.parts.length - 2] + "/" + c.last];
   },
 };

@@ -27,7 +27,7 @@ export default {
     if (t === "user.create") return "New FAS account:  '" + user + "'  (created by '" + agent + "')";
     if (t === "user.update") return agent + " edited the following fields of " + user + "'s FAS profile:  " + m.fields.join(", ");
     if (t.startsWith("group.member.")) {
-      const f = MEMBER[c.parts[c.parts.length - 1]];
+      const f = MEMBER[c.last];
       return f ? f(agent, user, group) : "<unhandled action in fedmsg.meta.fas>";
     }
     if (t === "group.create") return agent + " created new FAS group " + group;

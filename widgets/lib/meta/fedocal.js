@@ -12,9 +12,9 @@ function startsIn(meeting, sentAt) {
   const start = Date.parse(meeting.meeting_date + "T" + meeting.meeting_time_start + "Z");
   if (isNaN(start)) return "soon";
   const secs = Math.trunc((start - sentAt * 1000) / 1000);
-  for (const [unit, size] of UNITS) {
-    const v = Math.trunc(secs / size);
-    if (v) return "in " + v + " " + unit + (v === 1 ? "" : "s");
+  for (let i = 0; i < UNITS.length; i++) {
+    const v = Math.trunc(secs / UNITS[i][1]);
+    if (v) return "in " + v + " " + UNITS[i][0] + (v === 1 ? "" : "s");
   }
   return "right now";
 }
@@ -62,7 +62,7 @@ export default {
   },
   objects(c) {
     const { calendar, meeting } = names(c.msg);
-    const action = c.parts[c.parts.length - 1];
+    const action = c.last;
     return [(meeting ? [calendar, "meetings", meeting, action] : [calendar, action]).join("/")];
   },
 };

@@ -28,7 +28,7 @@ export default {
     }
     if (r.startsWith("branch")) {
       let repo = m.name !== undefined ? m.name : topicRepo(c);
-      const branch = m.branch !== undefined ? m.branch : c.parts[c.parts.length - 1];
+      const branch = m.branch !== undefined ? m.branch : c.last;
       if (m.namespace) repo = m.namespace + "/" + repo;
       return m.agent + " created branch '" + branch + "' for the '" + repo + "' package";
     }
@@ -53,7 +53,7 @@ export default {
     }
     if (r.startsWith("branch")) {
       const repo = m.name !== undefined ? m.name : topicRepo(c);
-      const branch = m.branch !== undefined ? m.branch : c.parts[c.parts.length - 1];
+      const branch = m.branch !== undefined ? m.branch : c.last;
       return SRC + "/" + (m.namespace || "rpms") + "/" + repo + "/commits/" + branch;
     }
     if (r.startsWith("lookaside")) {

@@ -27,7 +27,7 @@ function repo(m) {
 
 // event is the webhook's kind: the topic word after "github".
 function event(c) {
-  return c.parts[4] || "";
+  return c.head;
 }
 
 const OBJECT_KIND = {
@@ -129,7 +129,10 @@ function objects(c) {
   if (OBJECT_KIND[ev]) base += "/" + OBJECT_KIND[ev];
   let items = [];
   if (Array.isArray(m.commits)) {
-    for (const cm of m.commits) items = items.concat(cm.added || [], cm.removed || [], cm.modified || []);
+    for (let i = 0; i < m.commits.length; i++) {
+      const cm = m.commits[i];
+      items = items.concat(cm.added || [], cm.removed || [], cm.modified || []);
+    }
   } else if (ev === "pull_request") items = [String(m.number)];
   else if (ev === "issue") items = [String("number" in m ? m.number : m.issue.number)];
   else if (ev.startsWith("pull_request_review")) items = [String(m.pull_request.number)];
@@ -157,8 +160,9 @@ export default {
   usernames(c) {
     const map = c.msg.fas_usernames || {};
     const out = [];
-    for (const k of Object.keys(map)) {
-      const v = map[k];
+    const logins = Object.keys(map);
+    for (let i = 0; i < logins.length; i++) {
+      const v = map[logins[i]];
       if (typeof v === "string" && !v.startsWith("github_org_")) out.push(v);
     }
     return out;

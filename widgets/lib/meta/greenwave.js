@@ -9,7 +9,9 @@ function satisfied(m) {
 
 function packages(c) {
   const out = [];
-  for (const s of c.msg.subject || []) {
+  const subject = c.msg.subject || [];
+  for (let i = 0; i < subject.length; i++) {
+    const s = subject[i];
     if (s && s.item && s.type === "koji_build") out.push(nvrName(s.item));
   }
   return out;

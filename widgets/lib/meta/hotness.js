@@ -88,7 +88,7 @@ export default {
   link(c) {
     const m = c.msg;
     if (m.bug) {
-      const host = c.parts[2] === "stg" ? "partner-bugzilla.redhat.com" : "bugzilla.redhat.com";
+      const host = c.envName === "stg" ? "partner-bugzilla.redhat.com" : "bugzilla.redhat.com";
       return "https://" + host + "/show_bug.cgi?id=" + m.bug.bug_id;
     }
     if (m.trigger) {

@@ -6,9 +6,15 @@ import { PACKAGE_ICON, series } from "./util.js";
 // each calls fn(category, action, name) for every difference of an old message.
 function each(m, fn) {
   const diff = m.differences || {};
-  for (const category of Object.keys(diff)) {
-    for (const action of Object.keys(diff[category] || {})) {
-      for (const d of diff[category][action] || []) {
+  const categories = Object.keys(diff);
+  for (let i = 0; i < categories.length; i++) {
+    const category = categories[i];
+    const actions = Object.keys(diff[category] || {});
+    for (let j = 0; j < actions.length; j++) {
+      const action = actions[j];
+      const list = diff[category][action] || [];
+      for (let k = 0; k < list.length; k++) {
+        const d = list[k];
         // Files are listed as [path, kind, package]; the rest as [name, ...].
         const name = String(d[0]).indexOf("/") >= 0 ? d[d.length - 1] : d[0];
         fn(category, action, name);
@@ -26,7 +32,9 @@ export default {
     let summary;
     if (m.differences) {
       const parts = [];
-      for (const category of Object.keys(m.differences).sort()) {
+      const categories = Object.keys(m.differences).sort();
+      for (let i = 0; i < categories.length; i++) {
+        const category = categories[i];
         const added = (m.differences[category].added || []).length;
         const removed = (m.differences[category].removed || []).length;
         if (added || removed) parts.push(category + ": +" + added + "/-" + removed);

@@ -60,7 +60,7 @@ export default {
         : "The topic of " + owner + "'s meeting changed to \"" + topic + '" in ' + ch;
     }
     if (t.startsWith("meeting.item.")) {
-      const action = ACTIONS[c.parts[c.parts.length - 1]];
+      const action = ACTIONS[c.last];
       if (!action) return "";
       const agent = account(m.details.nick);
       const where = name ? ' in the "' + name + '" meeting in ' : " in a meeting in ";

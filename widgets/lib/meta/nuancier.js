@@ -16,7 +16,7 @@ export default {
       case "candidate.new": return a + ' uploaded a new candidate for the "' + name + '" wallpaper election';
       case "candidate.denied":
       case "candidate.approved":
-        return a + " " + c.parts[c.parts.length - 1] + " " + m.candidate.submitter + "'s \"" + m.candidate.name +
+        return a + " " + c.last + " " + m.candidate.submitter + "'s \"" + m.candidate.name +
           '" submission to the "' + name + '" wallpaper election';
     }
     return "";
@@ -24,7 +24,7 @@ export default {
   link(c) {
     const m = c.msg;
     if (m.candidate && "original_url" in m.candidate) return m.candidate.original_url;
-    return "https://apps.fedoraproject.org/nuancier/" + c.parts[4] + "/" + m.election.id;
+    return "https://apps.fedoraproject.org/nuancier/" + c.head + "/" + m.election.id;
   },
   secondary_icon(c) {
     return avatar(c.msg.agent);
@@ -37,7 +37,7 @@ export default {
   objects(c) {
     const m = c.msg;
     const kind = c.parts[c.parts.length - 2];
-    const action = c.parts[c.parts.length - 1];
+    const action = c.last;
     const tokens = [m.election.year, m.election.name, kind, action];
     if (m.candidate && m.candidate.name) tokens.splice(2, 0, m.candidate.name);
     return [tokens.join("/")];

@@ -24,7 +24,7 @@ function jobSubtitle(c) {
     else if (m.HDD_1) s += " for disk " + m.HDD_1 + ") ";
     else s += ") ";
   }
-  const action = c.parts[c.parts.length - 1];
+  const action = c.last;
   if (action === "duplicate") {
     const auto = m.auto === "0" ? "manually " : m.auto === "1" ? "automatically " : "";
     return s + auto + "duplicated as " + m.result + " for " + build;
@@ -43,7 +43,7 @@ function commentSubtitle(c) {
   const m = c.msg;
   let text = m.text || "";
   if (text.length > 30) text = text.slice(0, 30) + "...";
-  const action = { create: "created", update: "updated", delete: "deleted" }[c.parts[c.parts.length - 1]] || "did something to";
+  const action = { create: "created", update: "updated", delete: "deleted" }[c.last] || "did something to";
   let s = (m.user || "someone") + " " + action + " comment #" + m.id + " on openQA";
   if (m.job_id) s += " job " + m.job_id;
   else if (m.group_id) s += " group " + m.group_id;

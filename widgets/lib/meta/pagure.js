@@ -25,8 +25,8 @@ function projectOf(m) {
 }
 
 function baseURL(c) {
-  const stg = c.parts[2] === "stg";
-  if (c.parts[0] === "io") return stg ? "https://stg.pagure.io" : "https://pagure.io";
+  const stg = c.envName === "stg";
+  if (c.topic.startsWith("io.")) return stg ? "https://stg.pagure.io" : "https://pagure.io";
   return stg ? "https://src.stg.fedoraproject.org" : "https://src.fedoraproject.org";
 }
 

@@ -16,6 +16,6 @@ export default {
     return "https://pdc.fedoraproject.org/rest_api/v1/composes/" + c.msg.compose_id + "/";
   },
   objects(c) {
-    return [c.msg.compose_id + "/" + c.msg.action + "/" + c.parts[c.parts.length - 1]];
+    return [c.msg.compose_id + "/" + c.msg.action + "/" + c.last];
   },
 };

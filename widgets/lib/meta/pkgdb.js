@@ -56,7 +56,8 @@ function subtitle(c) {
       return agent + " branched " + (m.namespace || "rpms") + "/" + m.package + " " + m.branch + " from " + m.master;
     case "package.update.status": {
       let verb = "made some updates to";
-      for (const [key, left, right] of STATUS_VERBS) {
+      for (let i = 0; i < STATUS_VERBS.length; i++) {
+        const key = STATUS_VERBS[i][0], left = STATUS_VERBS[i][1], right = STATUS_VERBS[i][2];
         if (m.prev_status === key && m.status !== key) verb = left;
         else if (m.prev_status !== key && m.status === key) verb = right;
       }
@@ -266,7 +267,7 @@ export default {
     const m = c.msg;
     const out = [];
     if (m.package_listing) addIfRpm(out, m.package_listing.package);
-    if (Array.isArray(m.package_listings)) for (const l of m.package_listings) addIfRpm(out, l.package);
+    if (Array.isArray(m.package_listings)) for (let i = 0; i < m.package_listings.length; i++) addIfRpm(out, m.package_listings[i].package);
     if (typeof m.package === "string") {
       out.push(m.package);
     } else {

@@ -7,7 +7,7 @@ export default {
   icon: "https://raw.githubusercontent.com/fedora-infra/summershum/develop/summershum.png",
   subtitle(c) {
     const o = c.msg.original;
-    const last = c.parts[c.parts.length - 1];
+    const last = c.last;
     if (last.endsWith("fail")) return "yikes!  summershum failed to process " + o.filename + " for " + o.name;
     if (last.endsWith("complete")) return "summershum ingested " + o.filename + " for " + o.name;
     if (last.endsWith("start")) return "summershum started working on " + o.filename + " for " + o.name;

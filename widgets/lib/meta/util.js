@@ -24,6 +24,14 @@ export function avatar(username) {
   return url;
 }
 
+/**
+ * clearCaches empties the avatar URL cache: for benchmarks that want the
+ * cold cost, and for hosts that want memory back.
+ */
+export function clearCaches() {
+  avatarCache = new Map();
+}
+
 /** emailAvatar returns the Libravatar URL for an e-mail address (MD5 of it). */
 export function emailAvatar(email) {
   if (!email) return null;
@@ -73,7 +81,17 @@ export function normalize(v) {
     out.push(typeof x === "string" ? x : String(x));
   }
   if (out.length < 2) return out;
-  out.sort();
+  // Insertion sort: these lists are short, and goja's Array.prototype.sort
+  // costs microseconds even for three items.
+  for (let i = 1; i < out.length; i++) {
+    const x = out[i];
+    let j = i - 1;
+    while (j >= 0 && out[j] > x) {
+      out[j + 1] = out[j];
+      j--;
+    }
+    out[j + 1] = x;
+  }
   let w = 1;
   for (let i = 1; i < out.length; i++) {
     if (out[i] !== out[w - 1]) out[w++] = out[i];
@@ -105,7 +123,7 @@ export function str(v) {
 export function series(items, n = 3, oxford = true) {
   if (!items || items.length === 0) return "(nothing)";
   const seen = [];
-  for (const i of items) if (seen.indexOf(i) < 0) seen.push(i);
+  for (let i = 0; i < items.length; i++) if (seen.indexOf(items[i]) < 0) seen.push(items[i]);
   if (seen.length === 1) return seen[0];
   let list = seen;
   if (list.length > n) list = list.slice(0, n - 1).concat([list.length - n + 1 + " others"]);
