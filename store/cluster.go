@@ -146,6 +146,10 @@ func (c *Cluster) Stop() error {
 	return nil
 }
 
+// FindPostgres returns the folder of the PostgreSQL server binaries StartCluster would use,
+// or ErrNoPostgres.
+func FindPostgres() (string, error) { return findPostgres() }
+
 // debianPostgres is where Debian installs each PostgreSQL version's server binaries.
 var debianPostgres = "/usr/lib/postgresql/*/bin"
 

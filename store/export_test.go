@@ -2,9 +2,6 @@ package store
 
 // Hooks for the tests of package store_test.
 
-// FindPostgres exposes findPostgres.
-var FindPostgres = findPostgres
-
 // SetDebianPostgres points the search for Debian's PostgreSQL folders at glob and returns a
 // function that restores the real one.
 func SetDebianPostgres(glob string) (restore func()) {

@@ -193,9 +193,18 @@ func TestGrepMessages(t *testing.T) {
 			t.Fatalf("rows 100: %d, %v", len(msgs), err)
 		}
 	})
-	for _, bad := range []store.GrepQuery{{Rows: 101}, {Rows: -1}, {Page: -1}, {Order: "sideways"}} {
-		t.Run(fmt.Sprintf("refused %+v", bad), func(t *testing.T) {
-			if _, _, err := s.GrepMessages(ctx, bad); !errors.Is(err, store.ErrInvalid) {
+	refused := []struct {
+		name string
+		q    store.GrepQuery
+	}{
+		{"101 rows", store.GrepQuery{Rows: 101}},
+		{"negative rows", store.GrepQuery{Rows: -1}},
+		{"negative page", store.GrepQuery{Page: -1}},
+		{"unknown order", store.GrepQuery{Order: "sideways"}},
+	}
+	for _, bad := range refused {
+		t.Run("refused "+bad.name, func(t *testing.T) {
+			if _, _, err := s.GrepMessages(ctx, bad.q); !errors.Is(err, store.ErrInvalid) {
 				t.Fatalf("got %v, want ErrInvalid", err)
 			}
 		})
