@@ -230,7 +230,7 @@ func firstPosition(stack string) (file string, line, col int, ok bool) {
 			continue
 		}
 		m := stackPosition.FindStringSubmatch(l)
-		if m == nil {
+		if m == nil || internalSource(m[1]) {
 			continue
 		}
 		line, _ = strconv.Atoi(m[2])

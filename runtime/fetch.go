@@ -103,7 +103,6 @@ func newFetcher(c FetchConfig) (*fetcher, error) {
 			MaxIdleConns:          32,
 			IdleConnTimeout:       60 * time.Second,
 			TLSHandshakeTimeout:   f.timeout,
-			ResponseHeaderTimeout: f.timeout,
 		},
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= 5 {
@@ -227,10 +226,16 @@ func (f *fetcher) do(ctx context.Context, r FetchRequest) (FetchResponse, error)
 	}
 	resp, err := f.client.Do(req)
 	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return FetchResponse{}, fmt.Errorf("timed out after %s", timeout)
+		}
 		return FetchResponse{}, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, f.maxBytes+1))
+	if errors.Is(err, context.DeadlineExceeded) {
+		return FetchResponse{}, fmt.Errorf("timed out after %s reading the body", timeout)
+	}
 	if err != nil {
 		return FetchResponse{}, fmt.Errorf("read body: %w", err)
 	}

@@ -15,9 +15,12 @@ import (
 //go:embed sandbox.js
 var sandboxSource string
 
+// sandboxName is how positions in sandbox.js are shown.
+const sandboxName = "runtime/sandbox.js"
+
 // sandboxProgram is compiled once per process; every vm runs it.
 var sandboxProgram = sync.OnceValues(func() (*goja.Program, error) {
-	return goja.Compile("runtime/sandbox.js", sandboxSource, true)
+	return goja.Compile(sandboxName, sandboxSource, true)
 })
 
 // vm is one pooled goja runtime with its frozen realm. A vm is used by one

@@ -336,7 +336,7 @@ func (w *Widget) jsError(fn string, ex *goja.Exception, kind error, msg string) 
 			continue
 		}
 		file, col := w.sourcePath(pos.Filename), mappedColumn(pos.Filename, pos.Column)
-		if e.Line == 0 {
+		if e.Line == 0 && !internalSource(pos.Filename) {
 			e.File, e.Line, e.Col = file, pos.Line, col
 		}
 		name := f.FuncName()
@@ -347,6 +347,13 @@ func (w *Widget) jsError(fn string, ex *goja.Exception, kind error, msg string) 
 	}
 	e.Stack = strings.TrimRight(stack.String(), "\n")
 	return e
+}
+
+// internalSource reports positions in the runtime's own JS (the sandbox
+// glue, the template helpers): a stack shows them, but an error's position is
+// the widget's first frame.
+func internalSource(src string) bool {
+	return src == helpersName || src == sandboxName
 }
 
 // bundleName is the name goja knows a bundle by; positions in it are not
@@ -365,6 +372,7 @@ func mappedColumn(file string, col int) int {
 // fixStack rewrites the positions in a JS stack string the way jsError
 // shows them: display paths and 1-based columns.
 func (w *Widget) fixStack(stack string) string {
+	stack = goPC.ReplaceAllString(stack, "$1")
 	return stackPosition.ReplaceAllStringFunc(stack, func(m string) string {
 		sub := stackPosition.FindStringSubmatch(m)
 		line, _ := strconv.Atoi(sub[2])
@@ -373,14 +381,20 @@ func (w *Widget) fixStack(stack string) string {
 		if strings.HasPrefix(m, "(") {
 			prefix = "("
 		}
+		if internalSource(sub[1]) {
+			return m
+		}
 		return fmt.Sprintf("%s%s:%d:%d", prefix, w.sourcePath(sub[1]), line, mappedColumn(sub[1], col))
 	})
 }
 
+// goPC is the bytecode offset goja appends to a position: "(12)".
+var goPC = regexp.MustCompile(`(:\d+:\d+)\(\d+\)`)
+
 // sourcePath shows a source-map source (relative to the widgets folder, or
 // already resolved against the bundle's name) as a display path.
 func (w *Widget) sourcePath(src string) string {
-	if src == helpersName {
+	if internalSource(src) {
 		return src
 	}
 	if !filepath.IsAbs(src) {

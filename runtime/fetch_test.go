@@ -1,0 +1,157 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fetchWidget fetches config.url with config.opts and reports what it got.
+const fetchWidget = `
+export default {
+  title: "Fetcher",
+  params: { url: { type: "string" }, opts: { type: "string", default: "{}" } },
+  async data(ctx, config) {
+    const res = await ctx.fetch(config.url, JSON.parse(config.opts));
+    const ct = res.headers["content-type"] || "";
+    const body = ct.startsWith("application/json") ? await res.json() : await res.text();
+    return { status: res.status, ok: res.ok, body };
+  },
+  template(d, h) { return h.html` + "`<p>${d.status}</p>`" + `; },
+};
+`
+
+func fetchData(t *testing.T, r *Runtime, url, opts string) (map[string]any, error) {
+	t.Helper()
+	cfg, _ := json.Marshal(map[string]string{"url": url, "opts": opts})
+	out, err := r.Data(context.Background(), Instance{ID: 1, Name: "fetcher", Config: cfg}, Hub{})
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(out, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m, nil
+}
+
+func TestFetch(t *testing.T) {
+	release := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		body, _ := io.ReadAll(r.Body)
+		json.NewEncoder(w).Encode(map[string]string{"method": r.Method, "x": r.Header.Get("X-Test"), "body": string(body)})
+	})
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	})
+	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(strings.Repeat("x", 3<<20)))
+	})
+	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, r.URL.Query().Get("to"), http.StatusFound)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	defer close(release)
+	port := srv.Listener.Addr().(interface{ String() string }).String()
+	port = port[strings.LastIndex(port, ":")+1:]
+
+	r := loadWidgets(t, map[string]string{"fetcher.js": fetchWidget},
+		WithFetch(FetchConfig{Allow: []string{"127.0.0.1", "localhost", "example.invalid"}, Timeout: 300 * time.Millisecond, MaxBytes: 1 << 20}))
+	// A second runtime allows "localhost" by name only: the name resolves to a
+	// loopback address, which needs an explicit IP entry (the DNS-rebinding case).
+	byName := loadWidgets(t, map[string]string{"fetcher.js": fetchWidget},
+		WithFetch(FetchConfig{Allow: []string{"localhost"}}))
+
+	t.Run("allowed", func(t *testing.T) {
+		m, err := fetchData(t, r, srv.URL+"/json", `{"method":"POST","headers":{"X-Test":"yes"},"body":"hello"}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := m["body"].(map[string]any)
+		if m["status"] != 200.0 || m["ok"] != true || body["method"] != "POST" || body["x"] != "yes" || body["body"] != "hello" {
+			t.Errorf("got %v", m)
+		}
+	})
+	cases := []struct {
+		name string
+		rt   *Runtime
+		url  string
+		want string
+	}{
+		{"host not on the allowlist", r, "http://127.0.0.2:" + port + "/json", "not on the fetch allowlist"},
+		{"name resolving to loopback", byName, "http://localhost:" + port + "/json", "loopback, private or link-local"},
+		{"literal private address", byName, "http://10.1.2.3/", "not on the fetch allowlist"},
+		{"other scheme", r, "file:///etc/passwd", "only http and https"},
+		{"timeout", r, srv.URL + "/slow", "timed out after 300ms"},
+		{"size cap", r, srv.URL + "/big", "larger than 1048576 bytes"},
+		{"redirect off the allowlist", r, srv.URL + "/redirect?to=http://169.254.169.254/latest/meta-data", "not on the fetch allowlist"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			start := time.Now()
+			_, err := fetchData(t, c.rt, c.url, "{}")
+			if err == nil {
+				t.Fatal("fetch succeeded")
+			}
+			if !errors.Is(err, ErrThrown) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %v; want a thrown error containing %q", err, c.want)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %s", d)
+			}
+		})
+	}
+	t.Run("per-call timeout option", func(t *testing.T) {
+		_, err := fetchData(t, r, srv.URL+"/slow", `{"timeout":50}`)
+		if err == nil || !strings.Contains(err.Error(), "timed out after 50ms") {
+			t.Errorf("error %v", err)
+		}
+	})
+}
+
+func TestFetchAllowList(t *testing.T) {
+	if _, err := newFetcher(FetchConfig{Allow: []string{"10.0.0.0/33"}}); err == nil {
+		t.Error("bad CIDR accepted")
+	}
+	f, err := newFetcher(FetchConfig{Allow: ParseAllowList("pagure.io, *.fedoraproject.org 192.168.1.0/24")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]bool{
+		"https://pagure.io/x":                        true,
+		"https://src.fedoraproject.org/rpms":         true,
+		"https://fedoraproject.org.evil.com/":        false,
+		"https://evilfedoraproject.org/":             false,
+		"http://192.168.1.9/":                        true,
+		"http://192.168.2.9/":                        false,
+		"https://pagure.io.evil/":                    false,
+		"ftp://pagure.io/":                           false,
+		"https://user:pw@pagure.io/":                 true,
+		fmt.Sprintf("http://[%s]/", "::ffff:7f00:1"): false,
+	}
+	for u, want := range cases {
+		req, _ := http.NewRequest("GET", u, nil)
+		if got := f.checkURL(req.URL) == nil; got != want {
+			t.Errorf("%s allowed = %v; want %v", u, got, want)
+		}
+	}
+	for addr, want := range map[string]bool{"8.8.8.8:443": true, "127.0.0.1:80": false, "169.254.169.254:80": false,
+		"10.0.0.1:80": false, "192.168.1.5:80": true, "[::1]:80": false, "[fd00::1]:80": false, "100.64.0.1:80": false, "[::ffff:10.0.0.1]:80": false} {
+		if got := f.checkDial("tcp", addr, nil) == nil; got != want {
+			t.Errorf("dial %s allowed = %v; want %v", addr, got, want)
+		}
+	}
+}
