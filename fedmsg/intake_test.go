@@ -448,3 +448,19 @@ func TestIntakeSilentServer(t *testing.T) {
 		t.Fatal("Run did not return after cancel while a handshake hangs")
 	}
 }
+
+func TestLogLimiter(t *testing.T) {
+	l := newLogLimiter(2, time.Hour)
+	var got []string
+	for range 5 {
+		ok, suppressed := l.allow()
+		got = append(got, fmt.Sprint(ok, suppressed))
+	}
+	if want := "[true 0 true 0 false 0 false 0 false 0]"; fmt.Sprint(got) != want {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	l.start = l.start.Add(-2 * time.Hour) // the window has passed
+	if ok, suppressed := l.allow(); !ok || suppressed != 3 {
+		t.Errorf("next window: allow %v, suppressed %d; want true and the 3 left out", ok, suppressed)
+	}
+}
