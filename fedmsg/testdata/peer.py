@@ -10,6 +10,10 @@ cannot import Debian's zmq module.
       and prints "SENT <n>". With --hold it then waits for stdin to close (the test kills it
       instead), else it lingers until the messages are out and exits.
 
+  peer.py pub --bind EP --file F --stream RUN [--rate R]
+      Like pub, but sends the fixtures round and round until killed, R messages a second,
+      each with msg_id "2026-RUN-<sequence number>", so that a test can kill it mid-stream.
+
   peer.py sub --connect tcp://127.0.0.1:PORT --count N [--topic PREFIX]
       Connects a SUB socket, prints "CONNECTED", then prints each message it receives as a
       JSON line {"frames": [<base64 of each frame>]} and exits after N messages.
@@ -19,6 +23,7 @@ import argparse
 import base64
 import json
 import sys
+import time
 
 import zmq
 
@@ -47,6 +52,10 @@ def pub(args):
         if event[:1] == b"\x01":
             break
 
+    if args.stream:
+        stream(sock, envelopes, args.stream, args.rate)
+        return
+
     for env in envelopes:
         # fedmsg: socket.send_multipart([topic.encode('utf-8'), fedmsg.encoding.dumps(msg).encode('utf-8')])
         sock.send_multipart([env["topic"].encode("utf-8"), json.dumps(env).encode("utf-8")])
@@ -56,6 +65,17 @@ def pub(args):
         sys.stdin.read()
     sock.close()
     ctx.term()
+
+
+def stream(sock, envelopes, run, rate):
+    out("STREAMING")
+    seq = 0
+    while True:
+        env = dict(envelopes[seq % len(envelopes)])
+        env["msg_id"] = "2026-%s-%08d" % (run, seq)
+        sock.send_multipart([env["topic"].encode("utf-8"), json.dumps(env).encode("utf-8")])
+        seq += 1
+        time.sleep(1.0 / rate)
 
 
 def sub(args):
@@ -85,6 +105,8 @@ def main():
     pp.add_argument("--start", type=int, default=0)
     pp.add_argument("--count", type=int, default=-1)
     pp.add_argument("--hold", action="store_true")
+    pp.add_argument("--stream", default="")
+    pp.add_argument("--rate", type=float, default=500.0)
     sp = modes.add_parser("sub")
     sp.add_argument("--connect", required=True)
     sp.add_argument("--count", type=int, required=True)
