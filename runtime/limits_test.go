@@ -18,7 +18,7 @@ function misbehave(mode) {
       return f(0);
     }
     case "huge":
-      return "x".repeat(2 << 20);
+      return "x".repeat(200000);
     case "throw":
       throw new Error("thrown on purpose");
   }
@@ -51,7 +51,7 @@ export default {
 // pool slot serves a normal call again (the broken runtime was replaced).
 func TestLimits(t *testing.T) {
 	r := loadWidgets(t, map[string]string{"bad.js": misbehaving},
-		WithPoolSize(1), WithLimits(Limits{Data: 300 * time.Millisecond, Template: 500 * time.Millisecond, Invalidate: 50 * time.Millisecond, Output: 1 << 20}))
+		WithPoolSize(1), WithLimits(Limits{Data: 300 * time.Millisecond, Template: 500 * time.Millisecond, Invalidate: 50 * time.Millisecond, Output: 64 << 10}))
 	ctx := context.Background()
 	call := map[string]func(mode string) error{
 		"data": func(mode string) error {
@@ -75,7 +75,7 @@ func TestLimits(t *testing.T) {
 		{"data", "loop", ErrTimeout, "did not finish within 300ms"},
 		{"data", "async-loop", ErrTimeout, "did not finish"},
 		{"data", "recurse", ErrStackOverflow, "bad.js:7:"},
-		{"data", "huge", ErrOutputTooLarge, "more than the 1048576 allowed"},
+		{"data", "huge", ErrOutputTooLarge, "more than the 65536 allowed"},
 		{"data", "throw", ErrThrown, "bad.js:13:"},
 		{"data", "reject", ErrThrown, "TypeError: rejected on purpose"},
 		{"data", "never", ErrContract, "never settled"},

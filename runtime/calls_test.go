@@ -1,0 +1,298 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// archiveHost serves ctx.messages and ctx.user from real fixture envelopes
+// and records the queries it was asked, to check how grep's arguments reach
+// the store. (The store's own grep semantics are tested in store/.)
+type archiveHost struct {
+	mu       sync.Mutex
+	queries  []GrepQuery
+	messages []json.RawMessage
+}
+
+func (h *archiveHost) GrepMessages(ctx context.Context, q GrepQuery) (GrepResult, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.queries = append(h.queries, q)
+	if len(q.Topics) > 0 && q.Topics[0] == "fail" {
+		return GrepResult{}, errors.New("archive unavailable")
+	}
+	return GrepResult{Messages: h.messages, Total: 41, Pages: 3}, nil
+}
+
+func (h *archiveHost) CountMessages(ctx context.Context, q GrepQuery) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.queries = append(h.queries, q)
+	return 41, nil
+}
+
+func (h *archiveHost) User(ctx context.Context, name string) (map[string]any, error) {
+	if name == "ralph" {
+		return map[string]any{"username": "ralph", "fullname": "Ralph Bean"}, nil
+	}
+	return nil, nil
+}
+
+const hostWidget = `
+export default {
+  title: "Host",
+  params: { tag: { type: "string", default: "x" } },
+  async data(ctx, config) {
+    const [page, count, ralph, nobody] = await Promise.all([
+      ctx.messages.grep({ topics: "bodhi.update.comment", usernames: ["ralph", "lmacken"], packages: ["kernel"],
+        categories: ["bodhi"], contains: ["fix"], start: 1559000000, end: new Date(Date.UTC(2019, 5, 1)), rows: 5, page: 2, order: "asc" }),
+      ctx.messages.count({ categories: ["bodhi"] }),
+      ctx.user("ralph"),
+      ctx.user("nobody"),
+    ]);
+    ctx.log.info("built", { n: page.count });
+    let refused = "";
+    try { await ctx.messages.grep({ topics: ["fail"] }); } catch (e) { refused = e.message; }
+    let badQuery = "";
+    try { await ctx.messages.grep({ topicz: ["x"] }); } catch (e) { badQuery = e.message; }
+    return {
+      first: page.raw_messages[0].topic, count: page.count, total: page.total, pages: page.pages, n: count,
+      ralph: ralph.fullname, nobody, now: ctx.now().toISOString(), hub: ctx.hub, settings: ctx.settings,
+      widget: ctx.widget, refused, badQuery,
+    };
+  },
+  template(d, h) { return h.html` + "`<p>${d.count}</p>`" + `; },
+};
+`
+
+func TestDataHostAPI(t *testing.T) {
+	host := &archiveHost{messages: []json.RawMessage{fixtureMessage(t, ".bodhi.update.comment")}}
+	var logs bytes.Buffer
+	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	r := loadWidgets(t, map[string]string{"host.js": hostWidget}, WithHost(host),
+		WithSettings(map[string]string{"bodhi_url": "https://bodhi.fedoraproject.org"}),
+		WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))), WithClock(func() time.Time { return clock }))
+	hub := Hub{Name: "infra", Summary: "The infra team", Owners: []string{"nirik"}, Members: []string{"ralph"}, DaysIdle: 3}
+	out, err := r.Data(context.Background(), Instance{ID: 7, Name: "host", Hub: "infra"}, hub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"first": "org.fedoraproject.prod.bodhi.update.comment", "count": 1.0, "total": 41.0, "pages": 3.0, "n": 41.0,
+		"ralph": "Ralph Bean", "nobody": nil, "now": "2026-01-02T03:04:05.000Z",
+		"hub": map[string]any{"name": "infra", "summary": "The infra team", "user_hub": false, "archived": false,
+			"owners": []any{"nirik"}, "members": []any{"ralph"}, "subscribers": nil, "stargazers": nil, "days_idle": 3.0},
+		"settings": map[string]any{"bodhi_url": "https://bodhi.fedoraproject.org"},
+		"widget":   map[string]any{"id": 7.0, "name": "host", "hub": "infra"},
+		"refused":  "ctx.messages.grep: archive unavailable",
+		"badQuery": `ctx.messages.grep: unknown query field "topicz"`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("data:\n got %v\nwant %v", got, want)
+	}
+	q := host.queries[0]
+	if q.Rows == 0 { // Promise.all order: grep was called first
+		q = host.queries[1]
+	}
+	wantQ := GrepQuery{Topics: []string{"bodhi.update.comment"}, Categories: []string{"bodhi"}, Usernames: []string{"ralph", "lmacken"},
+		Packages: []string{"kernel"}, Contains: []string{"fix"}, Start: time.Unix(1559000000, 0).UTC(),
+		End: time.Date(2019, 6, 1, 0, 0, 0, 0, time.UTC), Rows: 5, Page: 2, Order: "asc"}
+	if !reflect.DeepEqual(q, wantQ) {
+		t.Errorf("query:\n got %+v\nwant %+v", q, wantQ)
+	}
+	if !strings.Contains(logs.String(), `"msg":"built"`) || !strings.Contains(logs.String(), `"widget":"host"`) || !strings.Contains(logs.String(), `"js.n":1`) {
+		t.Errorf("log: %s", logs.String())
+	}
+}
+
+// TestManyConcurrentRenders: 1,000 renders at once over the pool, each must
+// get its own data back (run with -race).
+func TestManyConcurrentRenders(t *testing.T) {
+	r := loadedRuntime(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 1000)
+	for i := range 1000 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			inst := Instance{ID: int64(i % 50), Name: "badges", Hub: fmt.Sprint("hub", i%50), Config: []byte(fmt.Sprintf(`{"username":"u%d","limit":2}`, i))}
+			data := []byte(fmt.Sprintf(`{"badges":[{"name":"b%d","user":"u%d"}]}`, i, i))
+			html, err := r.Template(context.Background(), inst, data)
+			if err != nil {
+				errs <- err
+				return
+			}
+			if want := fmt.Sprintf(`<ul class="badges"><li><a href="">b%d</a> for u%d</li></ul>`, i, i); html != want {
+				errs <- fmt.Errorf("render %d: %s", i, html)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestAsyncData(t *testing.T) {
+	r := loadWidgets(t, map[string]string{"a.js": `
+const sleep = (v) => new Promise((resolve) => Promise.resolve().then(() => resolve(v)));
+export default {
+  title: "Async",
+  async data(ctx, config) {
+    const parts = await Promise.all([sleep(1), sleep(2), (async () => { await null; return 3; })()]);
+    const more = await Promise.allSettled([Promise.reject(new Error("no")), sleep(4)]);
+    return { sum: parts.reduce((a, b) => a + b, 0), settled: more.map((s) => s.status) };
+  },
+  template(d, h) { return h.html` + "`<p>${d.sum}</p>`" + `; },
+};`})
+	out, err := r.Data(context.Background(), Instance{ID: 1, Name: "a"}, Hub{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != `{"sum":6,"settled":["rejected","fulfilled"]}` {
+		t.Errorf("data = %s", out)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	r := loadWidgets(t, map[string]string{"v.js": `
+export default {
+  title: "V",
+  params: {
+    username: { type: "username", required: true },
+    limit: { type: "integer", default: 10, min: 1, max: 50 },
+    link: { type: "link" },
+    show: { type: "boolean" },
+    color: { type: "choice", choices: ["red", "blue"], default: "red" },
+    note: { type: "text", validate: (v) => v.includes("spam") ? "no spam, please" : null },
+    title: { type: "string" },
+  },
+  data() { return {}; },
+  template(d, h) { return h.html` + "`<p></p>`" + `; },
+};`})
+	ctx := context.Background()
+	cases := []struct {
+		name   string
+		config map[string]any
+		norm   map[string]any
+		errs   map[string]string
+	}{
+		{"defaults", map[string]any{"username": "ralph"},
+			map[string]any{"username": "ralph", "limit": int64(10), "show": false, "color": "red"}, map[string]string{}},
+		{"form strings", map[string]any{"username": " ralph ", "limit": "12", "show": "on", "color": "blue", "link": "https://x.org/a", "note": "hi\nthere"},
+			map[string]any{"username": "ralph", "limit": int64(12), "show": true, "color": "blue", "link": "https://x.org/a", "note": "hi\nthere"}, map[string]string{}},
+		{"json numbers", map[string]any{"username": "ralph", "limit": 3.0},
+			map[string]any{"username": "ralph", "limit": int64(3), "show": false, "color": "red"}, map[string]string{}},
+		{"every error", map[string]any{"limit": 99, "link": "javascript:alert(1)", "show": "maybe", "color": "green", "note": "buy spam", "title": "a\nb", "extra": 1},
+			map[string]any{}, map[string]string{"username": "is required", "limit": "must be at most 50", "link": "must be an http or https URL",
+				"show": "must be true or false", "color": "must be one of red, blue", "note": "no spam, please", "title": "must be a single line", "extra": "unknown parameter"}},
+		{"bad username and fraction", map[string]any{"username": "Not A User", "limit": 2.5},
+			map[string]any{"show": false, "color": "red"}, map[string]string{"username": "is not a valid username", "limit": "must be a whole number"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			norm, errs, err := r.Validate(ctx, "v", c.config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(errs, c.errs) {
+				t.Errorf("errors:\n got %v\nwant %v", errs, c.errs)
+			}
+			if len(c.errs) == 0 || c.name == "bad username and fraction" {
+				if !reflect.DeepEqual(norm, c.norm) {
+					t.Errorf("normalized:\n got %#v\nwant %#v", norm, c.norm)
+				}
+			}
+		})
+	}
+	if _, _, err := r.Validate(ctx, "nope", nil); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown widget: %v", err)
+	}
+}
+
+func TestHints(t *testing.T) {
+	r := loadedRuntime(t)
+	h, err := r.Hints(context.Background(), Instance{ID: 1, Name: "badges", Config: []byte(`{"username":"ralph"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Hints{Topics: []string{"fedbadges.badge.award"}, Usernames: []string{"ralph"}}
+	if !reflect.DeepEqual(h, want) {
+		t.Errorf("hints = %+v", h)
+	}
+	h, err = r.Hints(context.Background(), Instance{ID: 2, Name: "workflow.pending"})
+	if err != nil || !reflect.DeepEqual(h, Hints{Categories: []string{"pkgdb"}}) {
+		t.Errorf("hints = %+v, %v", h, err)
+	}
+}
+
+// TestReload: a new version replaces the old, with a new content hash (also
+// when only a lib changes); a broken one leaves the old in service.
+func TestReload(t *testing.T) {
+	dir := writeWidgets(t, map[string]string{
+		"lib/word.js": `export const word = "one";` + "\n",
+		"w.js":        `import { word } from "./lib/word.js";` + "\n" + widgetJS("  shouldInvalidate() { return word === 'two'; },"),
+	})
+	r := newTestRuntime(t)
+	ctx := context.Background()
+	if err := r.LoadDir(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	v1, _ := r.Widget("w")
+	if deps := r.Dependents(filepath.Join(dir, "lib", "word.js")); !reflect.DeepEqual(deps, []string{"w"}) {
+		t.Errorf("dependents of the lib = %v", deps)
+	}
+	invalidates := func() bool {
+		out, err := r.Invalidations(ctx, []byte(`{}`), []Instance{{ID: 1, Name: "w"}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out[0]
+	}
+	if invalidates() {
+		t.Fatal("version 1 invalidated")
+	}
+	os.WriteFile(filepath.Join(dir, "lib", "word.js"), []byte(`export const word = "two";`+"\n"), 0o644)
+	v2, err := r.Reload(ctx, "w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v2.Version == v1.Version {
+		t.Error("a lib change did not change the version")
+	}
+	if !invalidates() {
+		t.Error("the new version is not in service")
+	}
+	os.WriteFile(filepath.Join(dir, "w.js"), []byte("export default {\n  title: 'T',\n  data( {\n};\n"), 0o644)
+	_, err = r.Reload(ctx, "w")
+	var e *Error
+	if !errors.As(err, &e) || e.Line != 4 || e.Col != 2 || !errors.Is(err, ErrCompile) {
+		t.Errorf("reload error = %v", err)
+	}
+	if cur, _ := r.Widget("w"); cur.Version != v2.Version || !invalidates() {
+		t.Error("the failed reload took the previous version out of service")
+	}
+	os.Remove(filepath.Join(dir, "w.js"))
+	if _, err := r.Reload(ctx, "w"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("reload of a deleted file: %v", err)
+	}
+	if _, err := r.Widget("w"); !errors.Is(err, ErrNotFound) {
+		t.Error("a deleted widget is still in service")
+	}
+}
