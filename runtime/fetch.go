@@ -97,12 +97,12 @@ func newFetcher(c FetchConfig) (*fetcher, error) {
 	dialer := &net.Dialer{Timeout: f.timeout, Control: f.checkDial}
 	f.client = &http.Client{
 		Transport: &http.Transport{
-			Proxy:                 nil, // a proxy would dial for us, past the address check
-			DialContext:           dialer.DialContext,
-			ForceAttemptHTTP2:     true,
-			MaxIdleConns:          32,
-			IdleConnTimeout:       60 * time.Second,
-			TLSHandshakeTimeout:   f.timeout,
+			Proxy:               nil, // a proxy would dial for us, past the address check
+			DialContext:         dialer.DialContext,
+			ForceAttemptHTTP2:   true,
+			MaxIdleConns:        32,
+			IdleConnTimeout:     60 * time.Second,
+			TLSHandshakeTimeout: f.timeout,
 		},
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= 5 {
