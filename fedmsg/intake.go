@@ -188,14 +188,13 @@ func (in *Intake) Metrics() *Metrics { return in.metrics }
 // what is already queued (for a few seconds at most) and returns nil. Connection failures
 // are retried with backoff forever: a bus that is down at start-up is not an error.
 func (in *Intake) Run(ctx context.Context) error {
-	readCtx, stopReaders := context.WithCancel(ctx)
-	defer stopReaders()
 	var readers sync.WaitGroup
 	for _, ep := range in.endpoints {
-		readers.Go(func() { in.read(readCtx, ep) })
+		readers.Go(func() { in.read(ctx, ep) })
 	}
 	in.consume(ctx)
-	// The consumer stops only when ctx is done, so readers are stopping too.
+	// The consumer stops only when ctx is done, so the readers are stopping too; once they
+	// have, nothing more comes into the queue and it can be drained.
 	readers.Wait()
 	in.drain(ctx)
 	return nil

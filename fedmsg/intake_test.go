@@ -507,3 +507,50 @@ func TestIntakeLibzmqPublisherKilledWhileSending(t *testing.T) {
 		t.Errorf("%d messages invalid, dropped or duplicate: the kill cut a message in a way the intake let through", n)
 	}
 }
+
+// Fedora's bus can be reached through several endpoints that relay the same messages: with
+// two publishers sending the same fixtures, each message is delivered once.
+func TestIntakeDeduplicatesAcrossEndpoints(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var pubs []*Publisher
+	var eps []string
+	for range 2 {
+		pub, err := NewPublisher(ctx, "tcp://127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pub.Close()
+		pubs = append(pubs, pub)
+		eps = append(eps, pub.Endpoint())
+	}
+	var c collector
+	m := runIntake(t, eps, c.handle).Metrics()
+	fixtures := loadFixtures(t)[:60]
+	want, dups := expectedAccepted(fixtures)
+	for _, pub := range pubs {
+		if err := pub.WaitForSubscriber(ctx, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range fixtures {
+		for _, pub := range pubs {
+			if err := pub.Send(f.frames()...); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	waitFor(t, 20*time.Second, "both copies of every message", func() bool {
+		return count(t, m, ResultAccepted)+count(t, m, ResultDuplicate) == 2*len(fixtures)
+	})
+	if got, dup := count(t, m, ResultAccepted), count(t, m, ResultDuplicate); got != len(want) || dup != len(fixtures)+dups {
+		t.Errorf("accepted %d duplicates %d, want %d and %d", got, dup, len(want), len(fixtures)+dups)
+	}
+	ids := map[string]bool{}
+	for _, env := range c.got() {
+		if ids[env.MsgID] {
+			t.Errorf("%s delivered twice", env.MsgID)
+		}
+		ids[env.MsgID] = true
+	}
+}
