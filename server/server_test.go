@@ -148,3 +148,23 @@ func TestHealthz(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// BenchmarkHubJSON measures GET /designteam/json through fiber's in-memory test transport.
+func BenchmarkHubJSON(b *testing.B) {
+	st := storetest.New(b)
+	if err := st.Populate(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	srv := server.New(server.Config{Store: st, Logger: quiet()})
+	for b.Loop() {
+		resp, err := srv.App().Test(httptest.NewRequest(http.MethodGet, "/designteam/json", nil), -1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+}
