@@ -57,11 +57,32 @@ func guardedEndpoint(ep string) string {
 	return ep
 }
 
-// guardedTransport is a zmq4 transport whose connections refuse oversized messages.
+// guardedTransport is a zmq4 transport whose connections, dialled or accepted, refuse
+// oversized messages.
 type guardedTransport struct{ transport.Transport }
 
 func (t guardedTransport) Dial(ctx context.Context, d transport.Dialer, addr string) (net.Conn, error) {
 	c, err := t.Transport.Dial(ctx, d, addr)
+	if err != nil {
+		return nil, err
+	}
+	return &guardedConn{Conn: c, g: newFrameGuard(MaxWireMessage)}, nil
+}
+
+func (t guardedTransport) Listen(ctx context.Context, addr string) (net.Listener, error) {
+	l, err := t.Transport.Listen(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	return guardedListener{l}, nil
+}
+
+// guardedListener guards the connections a Publisher accepts: a subscriber's stream is
+// read by zmq4 the same way, so the same bad header would take replay down.
+type guardedListener struct{ net.Listener }
+
+func (l guardedListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}

@@ -77,6 +77,7 @@ type injectingProxy struct {
 	target string
 	mu     sync.Mutex // held while relaying a chunk or injecting
 	toSub  []net.Conn
+	toPub  []net.Conn
 }
 
 func newInjectingProxy(t *testing.T, target string) *injectingProxy {
@@ -110,6 +111,7 @@ func (p *injectingProxy) serve() {
 		}
 		p.mu.Lock()
 		p.toSub = append(p.toSub, sub)
+		p.toPub = append(p.toPub, pub)
 		p.mu.Unlock()
 		go func() { io.Copy(pub, sub); pub.Close() }()
 		go func() {
@@ -134,13 +136,18 @@ func (p *injectingProxy) serve() {
 }
 
 // inject writes b to the newest subscriber connection.
-func (p *injectingProxy) inject(b []byte) error {
+func (p *injectingProxy) inject(b []byte) error { return p.injectInto(&p.toSub, b) }
+
+// injectToPublisher writes b to the newest publisher connection, as if the subscriber sent it.
+func (p *injectingProxy) injectToPublisher(b []byte) error { return p.injectInto(&p.toPub, b) }
+
+func (p *injectingProxy) injectInto(conns *[]net.Conn, b []byte) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.toSub) == 0 {
-		return errors.New("no subscriber connected")
+	if len(*conns) == 0 {
+		return errors.New("no connection")
 	}
-	_, err := p.toSub[len(p.toSub)-1].Write(b)
+	_, err := (*conns)[len(*conns)-1].Write(b)
 	return err
 }
 
@@ -188,4 +195,38 @@ func TestIntakeSurvivesHugeFrameHeader(t *testing.T) {
 	if len(got) != 2 || got[0].MsgID != "2026-before" || got[1].MsgID != "2026-after" {
 		t.Errorf("handler got %d messages", len(got))
 	}
+}
+
+// The same bad header sent by a subscriber to our Publisher (replay) cuts that subscriber
+// off instead of ending the process; the publisher serves the next connection.
+func TestPublisherSurvivesHugeFrameHeader(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	pub, err := NewPublisher(ctx, "tcp://127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	proxy := newInjectingProxy(t, pub.Endpoint()[len("tcp://"):])
+	ep := "tcp://" + proxy.l.Addr().String()
+	var c collector
+	m := runIntake(t, []string{ep}, c.handle).Metrics()
+	send := func(id string) {
+		t.Helper()
+		if err := pub.Send([]byte("a.b.c.d"), []byte(`{"topic":"a.b.c.d","msg":{},"msg_id":"`+id+`"}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 20*time.Second, "first message", func() bool {
+		send("2026-before")
+		return count(t, m, ResultAccepted) == 1
+	})
+	if err := proxy.injectToPublisher(longHeader(0, 1<<62)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "the intake reconnected", func() bool { return value(t, m.Connects.WithLabelValues(ep)) == 2 })
+	waitFor(t, 20*time.Second, "message after the reconnect", func() bool {
+		send("2026-after")
+		return count(t, m, ResultAccepted) == 2
+	})
 }

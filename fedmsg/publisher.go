@@ -26,7 +26,7 @@ func NewPublisher(ctx context.Context, endpoint string) (*Publisher, error) {
 		return nil, err
 	}
 	sock := zmq4.NewPub(ctx, zmq4.WithLogger(discardLog))
-	if err := sock.Listen(endpoint); err != nil {
+	if err := sock.Listen(guardedEndpoint(endpoint)); err != nil {
 		sock.Close()
 		return nil, fmt.Errorf("bind publisher to %s: %w", endpoint, err)
 	}
