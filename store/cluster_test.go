@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -236,5 +238,63 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 			t.Fatalf("gave up waiting for %s after %v", what, limit)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestClusterAsOrdinaryUser runs a cluster's whole life as an unprivileged user (nobody):
+// then the server binaries run as that user, not as postgres. Run as non-root, every other
+// cluster test already covers this case.
+func TestClusterAsOrdinaryUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("not root: the other cluster tests run as an ordinary user already")
+	}
+	if _, err := store.FindPostgres(); err != nil {
+		storetest.RequirePostgres(t, err)
+	}
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skip("no user nobody:", err)
+	}
+	uid, _ := strconv.Atoi(nobody.Uid)
+	gid, _ := strconv.Atoi(nobody.Gid)
+	// The test binary sits in a folder only root may enter: copy it next to the data.
+	dir := clusterDir(t)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyExe := filepath.Join(dir, "store.test")
+	if err := os.WriteFile(copyExe, bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	if err := os.Mkdir(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(data, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, copyExe, "-test.run=^$")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), helperEnv+"=cluster-cycle", "HUBS_DATA_DIR="+data, "HOME="+data)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("cluster as nobody: %v\n%s", err, out)
+	}
+	st, err := os.Stat(filepath.Join(data, "postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if owner := st.Sys().(*syscall.Stat_t).Uid; owner != uint32(uid) {
+		t.Errorf("cluster folder owned by uid %d, want nobody's %d", owner, uid)
 	}
 }

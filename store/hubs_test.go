@@ -284,3 +284,10 @@ func TestChangesAreAnnouncedAfterCommit(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenBadURL(t *testing.T) {
+	_, err := store.Open(context.Background(), "postgres://u:s3cret@host:notaport/db")
+	if !errors.Is(err, store.ErrInvalid) || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("got %v: want ErrInvalid without the password", err)
+	}
+}

@@ -29,6 +29,8 @@ func runHelper(name string) int {
 		err = helperMigrate(ctx, os.Getenv("HUBS_DATABASE_URL"))
 	case "cluster-owner":
 		err = helperClusterOwner(ctx, os.Getenv("HUBS_DATA_DIR"))
+	case "cluster-cycle":
+		err = helperClusterCycle(ctx, os.Getenv("HUBS_DATA_DIR"))
 	default:
 		err = fmt.Errorf("unknown helper %q", name)
 	}
@@ -68,4 +70,40 @@ func helperClusterOwner(ctx context.Context, dir string) error {
 	}
 	fmt.Printf("ready %d\n", c.PID())
 	select {}
+}
+
+// helperClusterCycle creates a cluster, writes, stops, starts it again and reads back: the
+// whole life of a private cluster, for running as an ordinary user.
+func helperClusterCycle(ctx context.Context, dir string) error {
+	for round := range 2 {
+		c, err := store.StartCluster(ctx, dir, store.Ephemeral())
+		if err != nil {
+			return err
+		}
+		s, err := store.Open(ctx, c.URL())
+		if err != nil {
+			c.Stop()
+			return err
+		}
+		if round == 0 {
+			err = s.Migrate(ctx)
+			if err == nil {
+				_, err = s.EnsureUser(ctx, "nobody", "Ordinary User")
+			}
+		} else {
+			var u store.User
+			u, err = s.GetUser(ctx, "nobody")
+			if err == nil && u.FullName != "Ordinary User" {
+				err = fmt.Errorf("read back %+v", u)
+			}
+		}
+		s.Close()
+		if stopErr := c.Stop(); err == nil {
+			err = stopErr
+		}
+		if err != nil {
+			return fmt.Errorf("round %d: %w", round, err)
+		}
+	}
+	return nil
 }

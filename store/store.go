@@ -39,8 +39,12 @@ type Store struct {
 func Open(ctx context.Context, databaseURL string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
-		// The URL may hold a password: never echo it back.
-		return nil, fmt.Errorf("parse database URL: %w", errors.Unwrap(err))
+		// The URL may hold a password: report why it is wrong, never the URL itself.
+		reason := "malformed"
+		if inner := errors.Unwrap(err); inner != nil {
+			reason = inner.Error()
+		}
+		return nil, fmt.Errorf("parse database URL: %s: %w", reason, ErrInvalid)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
