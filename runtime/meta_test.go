@@ -213,12 +213,19 @@ func (s score) rate() float64 {
 	return float64(s.ok) / float64(s.total)
 }
 
-func TestMetaFixtures(t *testing.T) {
-	r := metaRuntime(t)
-	recs := readJSONL[metaRecord](t, "testdata/meta/meta_examples.jsonl")
-	if len(recs) != 372 {
-		t.Fatalf("want the 372 fixture messages, read %d", len(recs))
-	}
+// metaScores is the outcome of scoring one fixture file.
+type metaScores struct {
+	records    int
+	totals     map[string]*score
+	perService map[string]map[string]*score
+	misses     []string
+}
+
+// scoreMetaFile runs meta() through the runtime over every record of path and
+// compares each field the record states.
+func scoreMetaFile(t *testing.T, r *runtime.Runtime, path string) metaScores {
+	t.Helper()
+	recs := readJSONL[metaRecord](t, path)
 	now := time.Now().UTC()
 	envs := make([]json.RawMessage, len(recs))
 	for i := range recs {
@@ -238,13 +245,11 @@ func TestMetaFixtures(t *testing.T) {
 		t.Fatalf("meta returned %d results for %d messages", len(got), len(recs))
 	}
 
-	totals := map[string]*score{}
-	perService := map[string]map[string]*score{}
-	var misses []string
+	sc := metaScores{records: len(recs), totals: map[string]*score{}, perService: map[string]map[string]*score{}}
 	for i, rec := range recs {
 		svc := rec.service()
-		if perService[svc] == nil {
-			perService[svc] = map[string]*score{}
+		if sc.perService[svc] == nil {
+			sc.perService[svc] = map[string]*score{}
 		}
 		for _, f := range metaFields {
 			raw, stated := rec.Expected[f.name]
@@ -257,18 +262,22 @@ func TestMetaFixtures(t *testing.T) {
 			}
 			have, present := got[i][f.name]
 			ok := present && reflect.DeepEqual(want, have)
-			for _, s := range []*score{scoreOf(totals, f.name), scoreOf(perService[svc], f.name)} {
+			for _, s := range []*score{scoreOf(sc.totals, f.name), scoreOf(sc.perService[svc], f.name)} {
 				s.total++
 				if ok {
 					s.ok++
 				}
 			}
 			if !ok {
-				misses = append(misses, fmt.Sprintf("%s %s: want %s, got %s", rec.Topic, f.name, raw, mustJSON(have)))
+				sc.misses = append(sc.misses, fmt.Sprintf("%s %s: want %s, got %s", rec.Topic, f.name, raw, mustJSON(have)))
 			}
 		}
 	}
+	return sc
+}
 
+// table renders the scores per service and per field.
+func (sc metaScores) table() string {
 	var b strings.Builder
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(w, "service\t")
@@ -276,16 +285,16 @@ func TestMetaFixtures(t *testing.T) {
 		fmt.Fprintf(w, "%s\t", f.name)
 	}
 	fmt.Fprintln(w)
-	services := make([]string, 0, len(perService))
-	for s := range perService {
+	services := make([]string, 0, len(sc.perService))
+	for s := range sc.perService {
 		services = append(services, s)
 	}
 	sort.Strings(services)
 	for _, s := range services {
 		fmt.Fprintf(w, "%s\t", s)
 		for _, f := range metaFields {
-			if sc := perService[s][f.name]; sc != nil {
-				fmt.Fprintf(w, "%s\t", sc)
+			if x := sc.perService[s][f.name]; x != nil {
+				fmt.Fprintf(w, "%s\t", x)
 			} else {
 				fmt.Fprint(w, "-\t")
 			}
@@ -294,29 +303,97 @@ func TestMetaFixtures(t *testing.T) {
 	}
 	fmt.Fprint(w, "TOTAL\t")
 	for _, f := range metaFields {
-		fmt.Fprintf(w, "%s\t", scoreOf(totals, f.name))
+		fmt.Fprintf(w, "%s\t", scoreOf(sc.totals, f.name))
 	}
 	fmt.Fprint(w, "\nexact %\t")
 	for _, f := range metaFields {
-		fmt.Fprintf(w, "%.1f\t", 100*scoreOf(totals, f.name).rate())
+		fmt.Fprintf(w, "%.1f\t", 100*scoreOf(sc.totals, f.name).rate())
 	}
 	fmt.Fprintln(w)
 	w.Flush()
-	t.Logf("meta.js over %d messages, %d services:\n%s", len(recs), len(services), b.String())
-	for _, m := range misses {
+	return fmt.Sprintf("%d messages, %d services:\n%s", sc.records, len(services), b.String())
+}
+
+func TestMetaFixtures(t *testing.T) {
+	r := metaRuntime(t)
+	sc := scoreMetaFile(t, r, "testdata/meta/meta_examples.jsonl")
+	if sc.records != 372 {
+		t.Fatalf("want the 372 fixture messages, read %d", sc.records)
+	}
+	t.Logf("meta.js over %s", sc.table())
+	for _, m := range sc.misses {
 		t.Logf("miss: %s", m)
 	}
-
 	for _, f := range metaFields {
 		t.Run(f.name, func(t *testing.T) {
-			sc := scoreOf(totals, f.name)
-			if sc.total == 0 {
+			s := scoreOf(sc.totals, f.name)
+			if s.total == 0 {
 				t.Fatalf("no fixture states %s", f.name)
 			}
-			if sc.rate() < f.target {
-				t.Errorf("%s: %s exact (%.1f%%), target %.0f%%", f.name, sc, 100*sc.rate(), 100*f.target)
+			if s.rate() < f.target {
+				t.Errorf("%s: %s exact (%.1f%%), target %.0f%%", f.name, s, 100*s.rate(), 100*f.target)
 			}
 		})
+	}
+}
+
+// TestMetaHeldOut scores messages of services and message shapes that are not
+// in the fixture file (wiki, planet, hubs, badge awards, mailing lists,
+// legacy git topics), taken from other versions of the original test suite:
+// evidence that the processors follow the services, not the fixtures. Every
+// stated field must match.
+func TestMetaHeldOut(t *testing.T) {
+	r := metaRuntime(t)
+	sc := scoreMetaFile(t, r, "testdata/meta/heldout.jsonl")
+	t.Logf("held-out messages: %s", sc.table())
+	for _, m := range sc.misses {
+		t.Errorf("miss: %s", m)
+	}
+}
+
+// TestMetaMalformed: meta() must describe anything it is given without
+// throwing, with the full shape (lists always lists), so one odd message
+// cannot break a feed or the hint index.
+func TestMetaMalformed(t *testing.T) {
+	r := metaRuntime(t)
+	cases := []struct {
+		name string
+		env  any
+	}{
+		{"null", nil},
+		{"number", 42},
+		{"empty object", map[string]any{}},
+		{"topic not a string", map[string]any{"topic": 7, "msg": map[string]any{}}},
+		{"no body", map[string]any{"topic": "org.fedoraproject.prod.bodhi.update.comment"}},
+		{"body of the wrong service", map[string]any{"topic": "org.fedoraproject.prod.pagure.pull-request.new", "msg": map[string]any{"comment": "x"}}},
+		{"fields of the wrong type", map[string]any{"topic": "org.fedoraproject.prod.buildsys.build.state.change", "msg": map[string]any{"owner": []any{1}, "new": "x", "name": map[string]any{}}}},
+		{"unknown service", map[string]any{"topic": "org.fedoraproject.prod.nosuchservice.thing.happened", "msg": map[string]any{"agent": "ralph", "user": map[string]any{"name": "kevin"}}}},
+		{"bare topic", map[string]any{"topic": "bodhi", "msg": map[string]any{}}},
+		{"deep topic", map[string]any{"topic": "org.fedoraproject.prod.git.receive.a.b.c.d.e.f", "msg": map[string]any{"commit": nil}}},
+	}
+	envs := make([]any, len(cases))
+	for i, c := range cases {
+		envs[i] = c.env
+	}
+	var got []map[string]any
+	callMeta(t, r, 3, map[string]any{"envelopes": envs}, &got)
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := got[i]
+			for _, f := range metaFields {
+				if _, ok := g[f.name]; !ok {
+					t.Errorf("no %s in %s", f.name, mustJSON(g))
+				}
+			}
+			for _, f := range []string{"usernames", "packages", "objects"} {
+				if _, ok := g[f].([]any); !ok {
+					t.Errorf("%s is %s, want a list", f, mustJSON(g[f]))
+				}
+			}
+		})
+	}
+	if u := got[7]["usernames"]; !reflect.DeepEqual(u, []any{"kevin", "ralph"}) {
+		t.Errorf("unknown service: usernames %v, want the obvious [kevin ralph]", u)
 	}
 }
 

@@ -10,8 +10,10 @@ import bodhi from "./bodhi.js";
 import bugzilla from "./bugzilla.js";
 import buildsys from "./buildsys.js";
 import ci from "./ci.js";
+import cnucnuweb from "./cnucnuweb.js";
 import { compose, pungi } from "./compose.js";
 import copr from "./copr.js";
+import datanommer from "./datanommer.js";
 import elections from "./elections.js";
 import faf from "./faf.js";
 import fas from "./fas.js";
@@ -23,13 +25,15 @@ import git from "./git.js";
 import github from "./github.js";
 import greenwave from "./greenwave.js";
 import hotness from "./hotness.js";
+import hubs from "./hubs.js";
 import infragit from "./infragit.js";
+import irc from "./irc.js";
 import jenkins from "./jenkins.js";
 import kerneltest from "./kerneltest.js";
 import koschei from "./koschei.js";
+import mailman from "./mailman.js";
 import mbs from "./mbs.js";
 import mdapi from "./mdapi.js";
-import mailman from "./mailman.js";
 import meetbot from "./meetbot.js";
 import mirrormanager from "./mirrormanager.js";
 import nagios from "./nagios.js";
@@ -39,6 +43,7 @@ import openqa from "./openqa.js";
 import pagure from "./pagure.js";
 import pdc from "./pdc.js";
 import pkgdb from "./pkgdb.js";
+import planet from "./planet.js";
 import rats from "./rats.js";
 import releng from "./releng.js";
 import summershum from "./summershum.js";
@@ -46,13 +51,15 @@ import tagger from "./tagger.js";
 import taskotron from "./taskotron.js";
 import trac from "./trac.js";
 import waiverdb from "./waiverdb.js";
+import wiki from "./wiki.js";
 import zanata from "./zanata.js";
 
 export const processors = [
   anitya, ansible, askbot, autocloud, badges, bodhi, bugzilla, buildsys,
-  ci, compose, pungi, copr, elections, faf, fas, fedimg,
-  fedocal, fedoracollege, fmn, git, github, greenwave, hotness, infragit,
-  jenkins, kerneltest, koschei, mailman, mbs, mdapi, meetbot, mirrormanager, nagios,
-  nuancier, odcs, openqa, pagure, pdc, pkgdb, rats, releng,
-  summershum, tagger, taskotron, trac, waiverdb, zanata,
+  ci, cnucnuweb, compose, pungi, copr, datanommer, elections, faf,
+  fas, fedimg, fedocal, fedoracollege, fmn, git, github, greenwave,
+  hotness, hubs, infragit, irc, jenkins, kerneltest, koschei, mailman,
+  mbs, mdapi, meetbot, mirrormanager, nagios, nuancier, odcs, openqa,
+  pagure, pdc, pkgdb, planet, rats, releng, summershum, tagger,
+  taskotron, trac, waiverdb, wiki, zanata,
 ];

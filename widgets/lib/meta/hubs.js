@@ -1,0 +1,84 @@
+// Fedora Hubs itself: users, hubs, roles and widget configuration. Hubs on a
+// person's own stream are private and get no sentence.
+
+import { avatar } from "./util.js";
+
+const ICON = "https://hubs.fedoraproject.org/static/img/favicon.png";
+const LINK = "https://hubs.fedoraproject.org";
+
+function roleAdded(m) {
+  const { username: user, hub_name: hub, role, agent } = m;
+  if (user === agent) {
+    if (role === "stargazer") return agent + " is now watching hub " + hub;
+    if (role === "subscriber") return agent + " has subscribed to hub " + hub;
+    return agent + " has joined hub " + hub + " as " + role;
+  }
+  if (agent) return agent + " has added " + user + " to hub " + hub + " as " + role;
+  return user + " has joined hub " + hub + " as " + role;
+}
+
+function roleRemoved(m) {
+  const { username: user, hub_name: hub, role, agent } = m;
+  if (user === agent) {
+    if (role === "stargazer") return agent + " is not watching hub " + hub + " anymore";
+    if (role === "subscriber") return agent + " has unsubscribed from hub " + hub;
+    return agent + " has left the hub " + hub + " (they were a " + role + ")";
+  }
+  if (agent) return agent + " has removed " + user + "'s role " + role + " on hub " + hub;
+  return user + "'s role " + role + " on hub " + hub + " was removed";
+}
+
+export default {
+  names: ["hubs"],
+  icon: ICON,
+  subtitle(c) {
+    const m = c.msg;
+    if (m.hub_type === "stream") return "";
+    switch (c.rest) {
+      case "user.created": return "New Hubs user: " + m.username;
+      case "user.role.added": return roleAdded(m);
+      case "user.role.changed":
+        if (m.agent && m.agent !== m.username) {
+          return m.agent + " has changed " + m.username + "'s role on hub " + m.hub_name + " from " + m.old_role + " to " + m.role;
+        }
+        return m.username + "'s role on hub " + m.hub_name + " changed from " + m.old_role + " to " + m.role;
+      case "user.role.removed": return roleRemoved(m);
+      case "hub.created": return "New hub: " + m.hub_name;
+      case "hub.updated":
+        return m.agent ? m.agent + " changed hub " + m.hub_name + "'s configuration" : "Hub " + m.hub_name + "'s configuration was changed";
+      case "widget.updated":
+      case "widget.update":
+        return m.agent
+          ? m.agent + ' changed the configuration for widget "' + m.widget_label + '" on hub ' + m.hub_name
+          : "On hub " + m.hub_name + ', the configuration for widget "' + m.widget_label + '" was changed';
+    }
+    return "";
+  },
+  link(c) {
+    const m = c.msg;
+    if (m.hub_url) return m.hub_url;
+    if (m.username) return LINK + "/u/" + m.username + "/";
+    return null;
+  },
+  secondary_icon(c) {
+    const m = c.msg;
+    if (m.agent) return avatar(m.agent);
+    if (m.username) return avatar(m.username);
+    return ICON;
+  },
+  usernames(c) {
+    const m = c.msg;
+    const out = [m.username, m.agent];
+    // A person's own hub is named after them.
+    if (m.hub_name && m.hub_type === "user") out.push(m.hub_name);
+    return out;
+  },
+  objects(c) {
+    const m = c.msg;
+    const out = [];
+    if (m.hub_name) out.push("hubs/" + m.hub_name);
+    if (m.username) out.push("users/" + m.username);
+    if (m.agent) out.push("users/" + m.agent);
+    return out;
+  },
+};
