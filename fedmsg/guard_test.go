@@ -230,3 +230,27 @@ func TestPublisherSurvivesHugeFrameHeader(t *testing.T) {
 		return count(t, m, ResultAccepted) == 2
 	})
 }
+
+// FuzzFrameGuard: however the stream is cut into reads, the guard decides the same.
+// Run: go test -run '^$' -fuzz FuzzFrameGuard -fuzztime 2m ./fedmsg
+func FuzzFrameGuard(f *testing.F) {
+	greeting := make([]byte, zmtpGreeting)
+	f.Add(cat(greeting, zmtpFrame(flagMore, []byte("a.b.c.d")), zmtpFrame(0, []byte("{}"))), uint16(1))
+	f.Add(cat(greeting, longHeader(0, 1<<62)), uint16(7))
+	f.Add(cat(greeting, zmtpFrame(flagMore, bytes.Repeat([]byte("x"), 300)), zmtpFrame(0, bytes.Repeat([]byte("x"), 300))), uint16(64))
+	f.Fuzz(func(t *testing.T, stream []byte, chunk uint16) {
+		const limit = 512
+		whole := newFrameGuard(limit).feed(stream)
+		g := newFrameGuard(limit)
+		var err error
+		size := int(chunk)%97 + 1
+		for b := stream; len(b) > 0 && err == nil; {
+			k := min(size, len(b))
+			err = g.feed(b[:k])
+			b = b[k:]
+		}
+		if (whole == nil) != (err == nil) {
+			t.Fatalf("whole stream: %v, in reads of %d: %v", whole, size, err)
+		}
+	})
+}

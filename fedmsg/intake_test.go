@@ -554,3 +554,55 @@ func TestIntakeDeduplicatesAcrossEndpoints(t *testing.T) {
 		ids[env.MsgID] = true
 	}
 }
+
+// Messages already queued when the intake is stopped still reach the handler: stopping
+// the server must not lose what was received.
+func TestIntakeDrainsQueueOnStop(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	pub, err := NewPublisher(ctx, "tcp://127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	release := make(chan struct{})
+	entered := make(chan struct{}, 1)
+	var c collector
+	handler := func(ctx context.Context, env *Envelope) error {
+		select {
+		case entered <- struct{}{}:
+			<-release // the first message holds the consumer
+		default:
+		}
+		return c.handle(ctx, env)
+	}
+	in, err := NewIntake([]string{pub.Endpoint()}, handler, WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- in.Run(runCtx) }()
+	if err := pub.WaitForSubscriber(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	const n = 6
+	for i := range n {
+		pub.Send([]byte("a.b.c.d"), fmt.Appendf(nil, `{"topic":"a.b.c.d","msg":{},"msg_id":"2026-%d"}`, i))
+	}
+	<-entered
+	waitFor(t, 20*time.Second, "the rest queued", func() bool { return len(in.queue) == n-1 })
+	stop()
+	close(release)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-ctx.Done():
+		t.Fatal("Run did not return")
+	}
+	if got := len(c.got()); got != n {
+		t.Errorf("handler got %d of %d messages", got, n)
+	}
+}
