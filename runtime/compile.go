@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -54,6 +55,9 @@ func bundle(root, file string) (bundled, []*Error) {
 				p := filepath.Join(a.ResolveDir, a.Path)
 				real, err := filepath.EvalSymlinks(p)
 				if err != nil {
+					if errors.Is(err, fs.ErrNotExist) {
+						return api.OnResolveResult{}, fmt.Errorf("import %q: no such file", a.Path)
+					}
 					return api.OnResolveResult{}, fmt.Errorf("import %q: %w", a.Path, err)
 				}
 				if rel, err := filepath.Rel(realRoot, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {

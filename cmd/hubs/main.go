@@ -27,6 +27,7 @@ var commands = []command{
 	{"migrate", "apply the database migrations this binary carries", runMigrate},
 	{"populate", "create the demo users and hubs (idempotent)", runPopulate},
 	{"fedmsg", "bus tools: replay recorded messages on a PUB socket, tail bus endpoints", runFedmsg},
+	{"widget", "widget author tools: check, render, invalidates, data, list", runWidget},
 	{"meta", "describe bus messages with widgets/lib/meta.js (subtitle, link, people, packages), or group them", runMeta},
 	{"version", "print the version of this binary and the schema version it migrates to", runVersion},
 }
