@@ -1,12 +1,11 @@
 // Bodhi, the Fedora update system: updates (requests, comments, karma,
 // pushes), buildroot overrides, stacks, the masher/composer, mirror syncs.
 
-import { appIcon, avatar, packageIcon, series, truncate } from "./util.js";
+import { appIcon, avatar, nvrName, packageIcon, series, truncate } from "./util.js";
 
 const ICON = appIcon("bodhi.png");
 const BASE = "https://bodhi.fedoraproject.org";
 const MENTION = /@(\w+)/g;
-const SPLIT = /[ ,]/;
 
 function nameOf(v) {
   return v && typeof v === "object" ? v.name : v;
@@ -25,12 +24,13 @@ function owner(u) {
 
 function u2p(title) {
   const out = [];
-  const builds = String(title || "").split(SPLIT);
-  for (let i = 0; i < builds.length; i++) {
-    const build = builds[i];
-    if (!build) continue;
-    const parts = build.split("-");
-    out.push(parts.length > 2 ? parts.slice(0, -2).join("-") : parts[0]);
+  const s = String(title || "");
+  let start = 0;
+  for (let i = 0; i <= s.length; i++) {
+    if (i === s.length || s[i] === " " || s[i] === ",") {
+      if (i > start) out.push(nvrName(s.slice(start, i)));
+      start = i + 1;
+    }
   }
   return out;
 }
@@ -62,8 +62,14 @@ function updateRef(m) {
   return u.alias || updateTitle(m);
 }
 
-// updatePackages lists the packages of the update, override, stack or mash.
+// updatePackages lists the packages of the update, override, stack or mash;
+// packages() and objects() both need it, so it is kept on the context.
 function updatePackages(c) {
+  if (c._bodhiPackages === undefined) c._bodhiPackages = computePackages(c);
+  return c._bodhiPackages;
+}
+
+function computePackages(c) {
   const m = c.msg;
   if (c.rest.startsWith("buildroot_override.")) return u2p(nvrOf(m.override.build));
   if (c.rest.startsWith("stack.")) return m.stack.packages.map((p) => p.name);

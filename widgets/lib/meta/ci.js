@@ -3,7 +3,7 @@
 // Topic: <prefix>.ci.pipeline[.<variant>].<stage...>, or the older
 // <prefix>.allpackages.pipeline.<stage...>.
 
-import { avatar } from "./util.js";
+import { avatar, dotsToSlashes } from "./util.js";
 
 const ICON = "https://ci.centos.org/static/ec6de755/images/headshot.png";
 
@@ -55,6 +55,11 @@ function statusWord(s) {
 
 // split returns the variant and the stage of a topic's tail after "pipeline.".
 function split(c) {
+  if (c._ci === undefined) c._ci = computeSplit(c);
+  return c._ci;
+}
+
+function computeSplit(c) {
   const i = c.topic.indexOf(".pipeline.");
   const actions = i < 0 ? "" : c.topic.slice(i + ".pipeline.".length);
   const dot = actions.indexOf(".");
@@ -105,6 +110,6 @@ export default {
   },
   objects(c) {
     const m = c.msg;
-    return [[m.namespace, m.repo, m.rev, m.branch].join("/") + "/" + split(c).actions.split(".").join("/")];
+    return [[m.namespace, m.repo, m.rev, m.branch].join("/") + "/" + dotsToSlashes(split(c).actions)];
   },
 };

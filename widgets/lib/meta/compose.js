@@ -18,6 +18,8 @@ const OLD = [
   [".pungify.", " building boot.iso for"],
   [".image.", " building other images for"],
 ];
+const OLD_KEYS = new Set(OLD.map((e) => e[0]));
+const MAKEUP_KEYS = new Set(MAKEUP.map((e) => e[0]));
 const ALL = OLD.concat(MAKEUP, [[".rsync.", " master mirror publication for"]]);
 
 const TWO_DIGITS = /^\d\d$/;
@@ -33,8 +35,8 @@ export const compose = {
     const m = c.msg;
     const ev = findEvent(c.topic);
     // Make-updates events predate pungi 4 too.
-    const isOld = ev && (OLD.some((e) => e[0] === ev.k) || MAKEUP.some((e) => e[0] === ev.k));
-    const isMakeup = ev && MAKEUP.some((e) => e[0] === ev.k);
+    const isMakeup = ev !== null && MAKEUP_KEYS.has(ev.k);
+    const isOld = ev !== null && (isMakeup || OLD_KEYS.has(ev.k));
     let release = "(unknown release)";
     if (typeof m.branch === "string") {
       const b = m.branch.split("Modular-");

@@ -132,6 +132,25 @@ export function series(items, n = 3, oxford = true) {
   return first + conj + list[list.length - 1];
 }
 
+/**
+ * nvrName returns the package name of a name-version-release ("python-foo"
+ * for "python-foo-1.0-2.fc30"), or the string itself when it has fewer than
+ * two dashes.
+ */
+export function nvrName(nvr) {
+  const s = String(nvr);
+  const last = s.lastIndexOf("-");
+  if (last <= 0) return s;
+  const prev = s.lastIndexOf("-", last - 1);
+  return prev < 0 ? s : s.slice(0, prev);
+}
+
+/** dotsToSlashes turns "a.b.c" into "a/b/c". */
+export function dotsToSlashes(s) {
+  return String(s).replace(DOTS, "/");
+}
+const DOTS = /\./g;
+
 /** truncate shortens s to n characters, ending with an ellipsis when cut. */
 export function truncate(s, n) {
   s = str(s);
