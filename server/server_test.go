@@ -104,7 +104,7 @@ func TestHubJSON(t *testing.T) {
 // TestHealthz runs the server on its own private cluster so that the test can stop the
 // database: /healthz must say 503 then, and 200 again once it is back.
 func TestHealthz(t *testing.T) {
-	dir, err := os.MkdirTemp("", "hubs-health-")
+	dir, err := os.MkdirTemp("", storetest.DirPrefix+"health-")
 	if err != nil {
 		t.Fatal(err)
 	}

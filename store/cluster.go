@@ -153,6 +153,43 @@ func FindPostgres() (string, error) { return findPostgres() }
 // debianPostgres is where Debian installs each PostgreSQL version's server binaries.
 var debianPostgres = "/usr/lib/postgresql/*/bin"
 
+// ErrClusterInUse is returned by RemoveAbandonedCluster when a live process owns the cluster.
+var ErrClusterInUse = errors.New("private cluster is in use by a running process")
+
+// RemoveAbandonedCluster deletes the private cluster under dataDir, and dataDir itself,
+// when no live process owns it, stopping its server first (immediate mode: the data is
+// being thrown away). It is for throw-away clusters, such as those of test binaries that
+// were killed before they could clean up; it returns ErrClusterInUse when the owner lives.
+func RemoveAbandonedCluster(ctx context.Context, dataDir string) error {
+	binDir, err := findPostgres()
+	if err != nil {
+		return err
+	}
+	c := &Cluster{dataDir: dataDir, pgData: filepath.Join(dataDir, "postgres"), binDir: binDir, log: slog.Default()}
+	if _, err := os.Stat(filepath.Join(dataDir, "postgres.lock")); err != nil {
+		return fmt.Errorf("remove cluster %s: no lock file, not a private cluster: %w", dataDir, err)
+	}
+	if err := c.prepareDirs(); err != nil {
+		return fmt.Errorf("remove cluster %s: %w", dataDir, err)
+	}
+	if err := c.takeLock(); err != nil {
+		return fmt.Errorf("remove cluster %s: %w", dataDir, err)
+	}
+	defer c.unlock()
+	if !c.owner {
+		return fmt.Errorf("remove cluster %s: %w", dataDir, ErrClusterInUse)
+	}
+	if running, _ := c.running(); running {
+		if out, err := c.run(ctx, "pg_ctl", "stop", "-D", c.pgData, "-m", "immediate", "-w", "-t", "30"); err != nil {
+			return fmt.Errorf("remove cluster %s: stop server: %w: %s", dataDir, err, out)
+		}
+	}
+	if err := os.RemoveAll(dataDir); err != nil {
+		return fmt.Errorf("remove cluster %s: %w", dataDir, err)
+	}
+	return nil
+}
+
 // findPostgres returns the folder holding initdb, pg_ctl and postgres: the one on PATH, else
 // the newest of Debian's /usr/lib/postgresql/VERSION/bin.
 func findPostgres() (string, error) {

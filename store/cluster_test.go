@@ -24,7 +24,7 @@ import (
 // short, and t.TempDir can be deep).
 func clusterDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "hubs-ct-")
+	dir, err := os.MkdirTemp("", storetest.DirPrefix+"ct-")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,40 +153,14 @@ func TestFindPostgres(t *testing.T) {
 // re-executed), lets it write, and kills it with SIGKILL, the server too or not. The next
 // start recovers and finds the data.
 func TestClusterSurvivesKill9(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
+	exe := executable(t)
 	for _, killServer := range []bool{false, true} {
 		t.Run(fmt.Sprintf("server killed too: %v", killServer), func(t *testing.T) {
 			dir := clusterDir(t)
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, exe, "-test.run=^$")
-			cmd.Env = append(os.Environ(), helperEnv+"=cluster-owner", "HUBS_DATA_DIR="+dir)
-			cmd.Stderr = os.Stderr
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			line, err := bufio.NewReader(out).ReadString('\n')
-			if err != nil {
-				cmd.Process.Kill()
-				cmd.Wait()
-				t.Fatalf("helper did not get ready: %v", err)
-			}
-			var pid int
-			if _, err := fmt.Sscanf(line, "ready %d", &pid); err != nil || pid <= 0 {
-				t.Fatalf("helper said %q", line)
-			}
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			go io.Copy(io.Discard, out)
-			cmd.Wait()
+			helper, pid := startOwnerProcess(t, exe, dir)
+			helper.kill(t)
 			if killServer {
 				if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 					t.Fatalf("kill postmaster %d: %v", pid, err)
@@ -296,5 +270,89 @@ func TestClusterAsOrdinaryUser(t *testing.T) {
 	}
 	if owner := st.Sys().(*syscall.Stat_t).Uid; owner != uint32(uid) {
 		t.Errorf("cluster folder owned by uid %d, want nobody's %d", owner, uid)
+	}
+}
+
+func executable(t *testing.T) string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exe
+}
+
+// ownerProcess is this test binary, re-executed, owning a private cluster (helperClusterOwner).
+type ownerProcess struct {
+	cmd *exec.Cmd
+	out io.Reader
+}
+
+// startOwnerProcess starts the helper on dir and returns once its server runs, with the
+// server's pid.
+func startOwnerProcess(t *testing.T, exe, dir string) (*ownerProcess, int) {
+	t.Helper()
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=cluster-owner", "HUBS_DATA_DIR="+dir)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &ownerProcess{cmd: cmd, out: out}
+	t.Cleanup(func() { p.cmd.Process.Kill() })
+	ready := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(out).ReadString('\n')
+		ready <- line
+		io.Copy(io.Discard, out)
+	}()
+	var line string
+	select {
+	case line = <-ready:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("helper did not get ready within 2 minutes")
+	}
+	var pid int
+	if _, err := fmt.Sscanf(line, "ready %d", &pid); err != nil || pid <= 0 {
+		p.kill(t)
+		t.Fatalf("helper said %q", line)
+	}
+	return p, pid
+}
+
+// kill sends SIGKILL to the helper (not to its server) and reaps it.
+func (p *ownerProcess) kill(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Wait()
+}
+
+func TestRemoveAbandonedCluster(t *testing.T) {
+	exe := executable(t)
+	dir := clusterDir(t)
+	ctx := context.Background()
+	helper, pid := startOwnerProcess(t, exe, dir)
+	if err := store.RemoveAbandonedCluster(ctx, dir); !errors.Is(err, store.ErrClusterInUse) {
+		t.Fatalf("while its owner lives: %v, want ErrClusterInUse", err)
+	}
+	if !processAlive(pid) {
+		t.Fatal("refused removal stopped the server")
+	}
+	helper.kill(t)
+	if err := store.RemoveAbandonedCluster(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "the abandoned server to stop", func() bool { return !processAlive(pid) })
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("folder still there: %v", err)
+	}
+	if err := store.RemoveAbandonedCluster(ctx, t.TempDir()); err == nil {
+		t.Fatal("a folder that is no cluster was removed")
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"hubs/store"
+	"hubs/store/storetest"
 )
 
 // asMain makes the test binary behave as the hubs binary, for end-to-end runs.
@@ -81,20 +82,29 @@ func TestFlagsDefaultFromEnvironment(t *testing.T) {
 	setupLogging("text", "info")
 }
 
+// TestEveryCommandHasHelp: `hubs COMMAND -h` prints a usage text and exits 0 (run treats
+// nil and flag.ErrHelp alike) without doing anything else.
 func TestEveryCommandHasHelp(t *testing.T) {
 	for _, c := range commands {
 		t.Run(c.name, func(t *testing.T) {
 			if c.help == "" || c.run == nil {
 				t.Fatalf("command %s lacks help or a function", c.name)
 			}
-			stderr := os.Stderr
-			devnull, _ := os.Open(os.DevNull)
-			os.Stderr = devnull
-			err := c.run(context.Background(), []string{"-h"})
-			os.Stderr = stderr
-			devnull.Close()
-			if !errors.Is(err, flag.ErrHelp) {
-				t.Fatalf("%s -h: %v, want flag.ErrHelp", c.name, err)
+			out, err := os.CreateTemp(t.TempDir(), "help")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer out.Close()
+			stdout, stderr := os.Stdout, os.Stderr
+			os.Stdout, os.Stderr = out, out
+			runErr := c.run(context.Background(), []string{"-h"})
+			os.Stdout, os.Stderr = stdout, stderr
+			text, _ := os.ReadFile(out.Name())
+			if runErr != nil && !errors.Is(runErr, flag.ErrHelp) {
+				t.Fatalf("%s -h: %v, want success or flag.ErrHelp", c.name, runErr)
+			}
+			if !strings.Contains(strings.ToLower(string(text)), "usage") {
+				t.Fatalf("%s -h printed no usage:\n%s", c.name, text)
 			}
 		})
 	}
@@ -198,7 +208,7 @@ func TestServeEndToEnd(t *testing.T) {
 		}
 		t.Skip(err)
 	}
-	dir, err := os.MkdirTemp("", "hubs-e2e-")
+	dir, err := os.MkdirTemp("", storetest.DirPrefix+"e2e-")
 	if err != nil {
 		t.Fatal(err)
 	}

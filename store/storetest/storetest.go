@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -145,8 +146,9 @@ func start() (*environment, error) {
 	if u := os.Getenv(EnvDatabaseURL); u != "" {
 		e.base = u
 	} else {
+		reapAbandoned(ctx)
 		// A short folder under /tmp: the socket path must stay under ~100 bytes.
-		dir, err := os.MkdirTemp("", "hubs-test-")
+		dir, err := os.MkdirTemp("", DirPrefix)
 		if err != nil {
 			return nil, err
 		}
@@ -201,6 +203,31 @@ func (e *environment) close() {
 		fmt.Fprintln(os.Stderr, "storetest:", err)
 	}
 	os.RemoveAll(e.dir)
+}
+
+// DirPrefix starts the name of every folder under os.TempDir() that holds a throw-away test
+// cluster. Test binaries that are killed (a -timeout panic, say) leave theirs running; the
+// next test binary stops and removes those (see reapAbandoned). Tests that start their own
+// clusters should name their folders with it too.
+const DirPrefix = "hubs-test-"
+
+// abandonAfter is how old a test cluster folder must be before it is reaped when no process
+// owns it: a younger one may belong to a test that has created it and not yet started it.
+const abandonAfter = 10 * time.Minute
+
+// reapAbandoned stops and removes the test clusters of test binaries that died without
+// cleaning up. A cluster whose owner still runs holds a lock and is left alone.
+func reapAbandoned(ctx context.Context) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), DirPrefix+"*"))
+	for _, dir := range dirs {
+		st, err := os.Stat(dir)
+		if err != nil || !st.IsDir() || time.Since(st.ModTime()) < abandonAfter {
+			continue
+		}
+		if err := store.RemoveAbandonedCluster(ctx, dir); err == nil {
+			fmt.Fprintln(os.Stderr, "storetest: removed the abandoned test cluster", dir)
+		}
+	}
 }
 
 // withDatabase returns connection string base pointing at database name instead.
