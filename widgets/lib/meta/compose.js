@@ -23,6 +23,7 @@ const MAKEUP_KEYS = new Set(MAKEUP.map((e) => e[0]));
 const ALL = OLD.concat(MAKEUP, [[".rsync.", " master mirror publication for"]]);
 
 const TWO_DIGITS = /^\d\d$/;
+const DIGITS = /^\d+$/;
 
 function findEvent(topic) {
   for (let i = 0; i < ALL.length; i++) if (topic.indexOf(ALL[i][0]) >= 0) return { k: ALL[i][0], text: ALL[i][1] };
@@ -63,7 +64,7 @@ export const compose = {
       if (String(m.branch || "").toLowerCase().indexOf("modular") >= 0) short = "Fedora-Modular";
       // Numeric releases without compose_id, arch or "branched" may be any of
       // the post-release respins: say so rather than guess.
-      if (/^\d+$/.test(release) && !isOld && !("compose_id" in m) && !arch && c.topic.indexOf("branched") < 0) {
+      if (DIGITS.test(release) && !isOld && !("compose_id" in m) && !arch && c.topic.indexOf("branched") < 0) {
         short = "Fedora, Fedora-Atomic, Fedora-Cloud or Fedora-Docker";
       }
     }

@@ -17,6 +17,8 @@ function packages(c) {
   return out;
 }
 
+const SPACES = /%20/g;
+
 function nvrName(nvr) {
   const p = String(nvr).split("-");
   return p.length > 2 ? p.slice(0, -2).join("-") : p[0];
@@ -40,7 +42,7 @@ export default {
     const s = (c.msg.subject || [])[0];
     if (!s) return null;
     // Query parameters sorted by key, as resultsdb links were built.
-    const q = Object.keys(s).sort().map((k) => encodeURIComponent(k) + "=" + encodeURIComponent(s[k]).replace(/%20/g, "+"));
+    const q = Object.keys(s).sort().map((k) => encodeURIComponent(k) + "=" + encodeURIComponent(s[k]).replace(SPACES, "+"));
     return "https://taskotron.fedoraproject.org/resultsdb/results?" + q.join("&");
   },
   secondary_icon(c) {

@@ -4,6 +4,8 @@
 
 import { account, appIcon, avatar, emailAvatar, series } from "./util.js";
 
+const WHITESPACE = /\s+/;
+
 // address pulls the bare address out of a From header ("Name <a@b>").
 export function address(from) {
   const s = String(from || "");
@@ -23,7 +25,7 @@ function poster(m) {
 // In-Reply-To) and its own.
 export function threadIds(m) {
   const h = m.msg || {};
-  const refs = String(h.references || "").split(/\s+/).filter(Boolean);
+  const refs = String(h.references || "").split(WHITESPACE).filter(Boolean);
   refs.push(String(h["message-id"] || ""));
   return refs;
 }
@@ -93,7 +95,7 @@ export default {
   objects(c) {
     const h = c.msg.msg;
     let refs = h.references || h["in-reply-to"] || "";
-    refs = String(refs).split(/\s+/).filter(Boolean).map((r) => r.slice(1, -1));
+    refs = String(refs).split(WHITESPACE).filter(Boolean).map((r) => r.slice(1, -1));
     const id = String(h["message-id"]).slice(1, -1);
     const tokens = refs.length ? [refs.join("/"), id, "message"] : [id, "message"];
     return [c.msg.mlist.list_name + "/" + tokens.join("/")];
