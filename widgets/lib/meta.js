@@ -8,13 +8,15 @@
 // message, in goja on the server and unchanged in the browser, so it uses no
 // host API at all and keeps per-call work small.
 //
-// A processor is a plain object; every member is optional:
-//   icon            string: the service's icon, used when icon() is absent
-//   subtitle(c)     string
-//   link(c)         string | null
-//   icon(c)         string | null (a function named iconFor to avoid clashing)
-//   secondary_icon(c)
+// A processor is a plain object. names (the topic categories it serves) is
+// required; every other member is optional:
+//   icon              string: the service's icon
+//   iconFor(c)        string | null, when the icon depends on the message
+//   subtitle(c)       string
+//   link(c)           string | null
+//   secondary_icon(c) string | null (usually the acting person's avatar)
 //   usernames(c), packages(c), objects(c): arrays (order and repeats do not matter)
+//   conglomerators    see ./meta/conglomerate.js
 // where c is a Context (below): env is the envelope, msg its body, rest the
 // topic after "<prefix>.<env>.<category>." ("" when nothing follows).
 // A processor may throw on a message shaped unlike the service's usual ones:
