@@ -11,6 +11,9 @@ import (
 	"github.com/go-zeromq/zmq4"
 )
 
+// PublisherHWM is how many messages a Publisher queues before it drops new ones.
+const PublisherHWM = 10000
+
 // Publisher binds a PUB socket and sends messages in fedmsg's wire format: two frames, the
 // topic and the JSON envelope, which is what fedmsg's Python does with
 // send_multipart([topic, body]). It is what `hubs fedmsg replay` and the tests publish with.
@@ -29,6 +32,12 @@ func NewPublisher(ctx context.Context, endpoint string) (*Publisher, error) {
 	if err := sock.Listen(guardedEndpoint(endpoint)); err != nil {
 		sock.Close()
 		return nil, fmt.Errorf("bind publisher to %s: %w", endpoint, err)
+	}
+	// Like libzmq's send high-water mark: past it a PUB drops rather than queue without
+	// bound when subscribers are slower than the sender (a --loop replay at full speed).
+	if err := sock.SetOption(zmq4.OptionHWM, PublisherHWM); err != nil {
+		sock.Close()
+		return nil, fmt.Errorf("publisher on %s: set high-water mark: %w", endpoint, err)
 	}
 	p := &Publisher{sock: sock, endpoint: endpoint}
 	if addr, ok := sock.Addr().(*net.TCPAddr); ok && strings.HasPrefix(endpoint, "tcp://") {
