@@ -161,10 +161,10 @@ func startServe(t *testing.T, dataDir string) *hubsProcess {
 	return p
 }
 
-// stop sends SIGTERM and waits for a clean exit.
-func (p *hubsProcess) stop(t *testing.T) {
+// stop sends sig and waits for a clean exit.
+func (p *hubsProcess) stop(t *testing.T, sig syscall.Signal) {
 	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
@@ -172,11 +172,11 @@ func (p *hubsProcess) stop(t *testing.T) {
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("hubs serve exited with %v", err)
+			t.Fatalf("hubs serve exited with %v after %v\n%s", err, sig, p.logs)
 		}
 	case <-time.After(time.Minute):
 		p.cmd.Process.Kill()
-		t.Fatal("hubs serve did not exit within a minute of SIGTERM")
+		t.Fatalf("hubs serve did not exit within a minute of %v", sig)
 	}
 }
 
@@ -196,8 +196,8 @@ func (p *hubsProcess) getJSON(t *testing.T, path string, v any) int {
 }
 
 // TestServeEndToEnd is issue 2's "done when": serve with nothing configured starts the private
-// cluster, populates, answers /healthz and /designteam/json; SIGTERM stops it, cluster too;
-// the next start keeps the data.
+// cluster, populates, answers /healthz and /designteam/json; SIGTERM (then SIGINT) stops it,
+// cluster too; the next start keeps the data.
 func TestServeEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL twice")
@@ -230,12 +230,12 @@ func TestServeEndToEnd(t *testing.T) {
 			t.Fatalf("run %d: /designteam/json %d: %+v", run, code, hub)
 		}
 		ids[run] = fmt.Sprint(hub.Widgets)
-		p.stop(t)
+		p.stop(t, []syscall.Signal{syscall.SIGTERM, syscall.SIGINT}[run])
 		if run == 1 && strings.Contains(p.logs.String(), "creating the demo hubs") {
 			t.Errorf("second start populated again: data was not kept\n%s", p.logs)
 		}
 		if !strings.Contains(p.logs.String(), "stopped private PostgreSQL") {
-			t.Errorf("run %d: the private cluster was not stopped on SIGTERM\n%s", run, p.logs)
+			t.Errorf("run %d: the private cluster was not stopped on the signal\n%s", run, p.logs)
 		}
 	}
 	if ids[0] != ids[1] {
