@@ -339,7 +339,8 @@ func TestMetaFixtures(t *testing.T) {
 
 // TestMetaHeldOut scores messages of services and message shapes that are not
 // in the fixture file (wiki, planet, hubs, badge awards, mailing lists,
-// legacy git topics), taken from other versions of the original test suite:
+// legacy git topics, fedmsg-logger), taken from other versions of the
+// original test suite and from fedmsg's own:
 // evidence that the processors follow the services, not the fixtures. Every
 // stated field must match.
 func TestMetaHeldOut(t *testing.T) {

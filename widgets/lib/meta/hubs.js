@@ -28,6 +28,15 @@ function roleRemoved(m) {
   return user + "'s role " + role + " on hub " + hub + " was removed";
 }
 
+// fields reads a hubs message in the original's shape (hub_name,
+// widget_label, username, agent) or with the hub and widget as objects, the
+// way this Hubs' engine may announce its own changes (hubs.widget.update).
+function fields(m) {
+  const hub = m.hub_name || (typeof m.hub === "string" ? m.hub : m.hub && m.hub.name) || (m.widget && m.widget.hub);
+  const widget = m.widget_label || (m.widget && (m.widget.label || m.widget.title || m.widget.name));
+  return { hub, widget };
+}
+
 export default {
   names: ["hubs"],
   icon: ICON,
@@ -43,14 +52,19 @@ export default {
         }
         return m.username + "'s role on hub " + m.hub_name + " changed from " + m.old_role + " to " + m.role;
       case "user.role.removed": return roleRemoved(m);
-      case "hub.created": return "New hub: " + m.hub_name;
+      case "hub.created": return "New hub: " + fields(m).hub;
       case "hub.updated":
-        return m.agent ? m.agent + " changed hub " + m.hub_name + "'s configuration" : "Hub " + m.hub_name + "'s configuration was changed";
+      case "hub.update": {
+        const { hub } = fields(m);
+        return m.agent ? m.agent + " changed hub " + hub + "'s configuration" : "Hub " + hub + "'s configuration was changed";
+      }
       case "widget.updated":
-      case "widget.update":
+      case "widget.update": {
+        const { hub, widget } = fields(m);
         return m.agent
-          ? m.agent + ' changed the configuration for widget "' + m.widget_label + '" on hub ' + m.hub_name
-          : "On hub " + m.hub_name + ', the configuration for widget "' + m.widget_label + '" was changed';
+          ? m.agent + ' changed the configuration for widget "' + widget + '" on hub ' + hub
+          : "On hub " + hub + ', the configuration for widget "' + widget + '" was changed';
+      }
     }
     return "";
   },
@@ -76,7 +90,8 @@ export default {
   objects(c) {
     const m = c.msg;
     const out = [];
-    if (m.hub_name) out.push("hubs/" + m.hub_name);
+    const { hub } = fields(m);
+    if (hub) out.push("hubs/" + hub);
     if (m.username) out.push("users/" + m.username);
     if (m.agent) out.push("users/" + m.agent);
     return out;

@@ -31,6 +31,7 @@ import irc from "./irc.js";
 import jenkins from "./jenkins.js";
 import kerneltest from "./kerneltest.js";
 import koschei from "./koschei.js";
+import logger from "./logger.js";
 import mailman from "./mailman.js";
 import mbs from "./mbs.js";
 import mdapi from "./mdapi.js";
@@ -58,8 +59,8 @@ export const processors = [
   anitya, ansible, askbot, autocloud, badges, bodhi, bugzilla, buildsys,
   ci, cnucnuweb, compose, pungi, copr, datanommer, elections, faf,
   fas, fedimg, fedocal, fedoracollege, fmn, git, github, greenwave,
-  hotness, hubs, infragit, irc, jenkins, kerneltest, koschei, mailman,
-  mbs, mdapi, meetbot, mirrormanager, nagios, nuancier, odcs, openqa,
-  pagure, pdc, pkgdb, planet, rats, releng, summershum, tagger,
-  taskotron, trac, waiverdb, wiki, zanata,
+  hotness, hubs, infragit, irc, jenkins, kerneltest, koschei, logger,
+  mailman, mbs, mdapi, meetbot, mirrormanager, nagios, nuancier, odcs,
+  openqa, pagure, pdc, pkgdb, planet, rats, releng, summershum,
+  tagger, taskotron, trac, waiverdb, wiki, zanata,
 ];
