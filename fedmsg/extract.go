@@ -2,6 +2,7 @@ package fedmsg
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,50 +20,65 @@ type Extractor func(env *Envelope) (usernames, packages []string, err error)
 // It is a fallback that knows no service in particular: the meta helper knows each one.
 // Results are sorted and free of duplicates; a payload that is not a JSON object has none.
 func DefaultExtractor(env *Envelope) (usernames, packages []string, err error) {
-	var msg map[string]any
-	if err := json.Unmarshal(env.Msg, &msg); err != nil {
-		// Not an object (Parse accepts any non-null msg): nothing to find, and not an error
-		// worth logging for every such message.
-		var probe any
-		if json.Unmarshal(env.Msg, &probe) == nil {
-			return nil, nil, nil
-		}
+	// Only the fields looked at are decoded: the rest of the payload (often most of it) is
+	// skipped instead of built into maps. Fields whose type varies between services are any.
+	var msg struct {
+		Agent    any `json:"agent"`
+		User     any `json:"user"`
+		Owner    any `json:"owner"`
+		Username any `json:"username"`
+		Update   struct {
+			User   any `json:"user"`
+			Builds []struct {
+				NVR string `json:"nvr"`
+			} `json:"builds"`
+		} `json:"update"`
+		Comment struct {
+			User any `json:"user"`
+		} `json:"comment"`
+		Package  any `json:"package"`
+		Packages any `json:"packages"`
+		Build    struct {
+			Name any `json:"name"`
+		} `json:"build"`
+		Name    any `json:"name"`
+		Version any `json:"version"`
+		Release any `json:"release"`
+	}
+	if len(env.Msg) == 0 || env.Msg[0] != '{' {
+		// Not an object (Parse accepts any non-null msg): nothing to find.
+		return nil, nil, nil
+	}
+	// A field of another type than expected here (an update that is a string, say) is
+	// skipped by Unmarshal, which fills in the rest and reports the first such mismatch:
+	// that is not an error for a best-effort extractor.
+	var typeErr *json.UnmarshalTypeError
+	if err := json.Unmarshal(env.Msg, &msg); err != nil && !errors.As(err, &typeErr) {
 		return nil, nil, fmt.Errorf("decode msg of %s: %w", env.MsgID, err)
 	}
 	var users, pkgs []string
 	addUser := func(v any) { users = appendNames(users, v, "username", "name") }
 	addPkg := func(v any) { pkgs = appendNames(pkgs, v, "name") }
 
-	for _, k := range []string{"agent", "user", "owner", "username"} {
-		addUser(msg[k])
+	for _, v := range []any{msg.Agent, msg.User, msg.Owner, msg.Username} {
+		addUser(v)
 	}
-	for _, parent := range []string{"update", "comment"} {
-		if obj, ok := msg[parent].(map[string]any); ok {
-			addUser(obj["user"])
-		}
-	}
-	addPkg(msg["package"])
-	addPkg(msg["packages"])
-	if build, ok := msg["build"].(map[string]any); ok {
-		addPkg(build["name"])
-	}
-	if update, ok := msg["update"].(map[string]any); ok {
-		if builds, ok := update["builds"].([]any); ok {
-			for _, b := range builds {
-				if b, ok := b.(map[string]any); ok {
-					if nvr, ok := b["nvr"].(string); ok {
-						pkgs = appendNonEmpty(pkgs, nameOfNVR(nvr))
-					}
-				}
-			}
+	addUser(msg.Update.User)
+	addUser(msg.Comment.User)
+	addPkg(msg.Package)
+	addPkg(msg.Packages)
+	addPkg(msg.Build.Name)
+	for _, b := range msg.Update.Builds {
+		if b.NVR != "" {
+			pkgs = appendNonEmpty(pkgs, nameOfNVR(b.NVR))
 		}
 	}
 	// Koji build messages carry the package as name/version/release at the top level.
-	if name, ok := msg["name"].(string); ok {
-		if _, v := msg["version"].(string); v {
-			if _, r := msg["release"].(string); r {
-				pkgs = appendNonEmpty(pkgs, name)
-			}
+	if name, ok := msg.Name.(string); ok {
+		_, v := msg.Version.(string)
+		_, r := msg.Release.(string)
+		if v && r {
+			pkgs = appendNonEmpty(pkgs, name)
 		}
 	}
 	return sortedSet(users), sortedSet(pkgs), nil

@@ -25,6 +25,7 @@ func TestDefaultExtractor(t *testing.T) {
 		{"name alone is not a package", `{"name": "valgrind"}`, nil, nil},
 		{"blank and wrong types ignored", `{"agent": " ", "user": 3, "package": null}`, nil, nil},
 		{"payload not an object", `"just a string"`, nil, nil},
+		{"field of an unexpected type", `{"update": "oops", "build": 7, "agent": "x", "package": "p"}`, []string{"x"}, []string{"p"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			users, pkgs, err := DefaultExtractor(&Envelope{Msg: []byte(tc.msg)})
