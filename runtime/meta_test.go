@@ -371,6 +371,8 @@ func TestMetaMalformed(t *testing.T) {
 		{"unknown service", map[string]any{"topic": "org.fedoraproject.prod.nosuchservice.thing.happened", "msg": map[string]any{"agent": "ralph", "user": map[string]any{"name": "kevin"}}}},
 		{"bare topic", map[string]any{"topic": "bodhi", "msg": map[string]any{}}},
 		{"deep topic", map[string]any{"topic": "org.fedoraproject.prod.git.receive.a.b.c.d.e.f", "msg": map[string]any{"commit": nil}}},
+		{"required fields missing", map[string]any{"topic": "org.fedoraproject.prod.fas.group.member.sponsor", "msg": map[string]any{}}},
+		{"half a message", map[string]any{"topic": "org.fedoraproject.prod.copr.build.end", "msg": map[string]any{"user": "ralph"}}},
 	}
 	envs := make([]any, len(cases))
 	for i, c := range cases {
@@ -390,6 +392,10 @@ func TestMetaMalformed(t *testing.T) {
 				if _, ok := g[f].([]any); !ok {
 					t.Errorf("%s is %s, want a list", f, mustJSON(g[f]))
 				}
+			}
+			// A missing field must not show up as the word "undefined".
+			if b := mustJSON(g); strings.Contains(b, "undefined") {
+				t.Errorf("\"undefined\" in %s", b)
 			}
 		})
 	}

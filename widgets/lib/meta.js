@@ -127,6 +127,34 @@ function list(p, fn, c) {
   return normalize(call(p, fn, c, null));
 }
 
+// A processor that meets a message missing a field it expects builds
+// "undefined" into its text rather than throwing. When the message itself
+// never says "undefined", such text is dropped: no sentence beats a wrong
+// one. The scan of the message runs only in that rare case.
+function saysUndefined(v, depth) {
+  if (typeof v === "string") return v.indexOf("undefined") >= 0;
+  if (v === null || typeof v !== "object" || depth > 8) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (saysUndefined(v[i], depth + 1)) return true;
+    return false;
+  }
+  const ks = Object.keys(v);
+  for (let i = 0; i < ks.length; i++) if (saysUndefined(v[ks[i]], depth + 1)) return true;
+  return false;
+}
+
+function clean(text, c, empty) {
+  if (typeof text !== "string" || text.indexOf("undefined") < 0) return text;
+  return saysUndefined(c.msg, 0) ? text : empty;
+}
+
+function cleanList(list, c) {
+  for (let i = 0; i < list.length; i++) {
+    if (list[i].indexOf("undefined") >= 0 && !saysUndefined(c.msg, 0)) return list.filter((x) => x.indexOf("undefined") < 0);
+  }
+  return list;
+}
+
 /**
  * meta describes one fedmsg envelope: {title, subtitle, link, icon,
  * secondary_icon, usernames, packages, objects}. The three lists are sorted
@@ -138,26 +166,26 @@ export function meta(env) {
   const icon = typeof p.iconFor === "function" ? call(p, "iconFor", c, null) : p.icon || null;
   return {
     title: c.title,
-    subtitle: call(p, "subtitle", c, ""),
-    link: call(p, "link", c, null),
+    subtitle: clean(call(p, "subtitle", c, ""), c, ""),
+    link: clean(call(p, "link", c, null), c, null),
     icon: icon === undefined ? null : icon,
-    secondary_icon: call(p, "secondary_icon", c, null),
-    usernames: list(p, "usernames", c),
-    packages: list(p, "packages", c),
-    objects: list(p, "objects", c),
+    secondary_icon: clean(call(p, "secondary_icon", c, null), c, null),
+    usernames: cleanList(list(p, "usernames", c), c),
+    packages: cleanList(list(p, "packages", c), c),
+    objects: cleanList(list(p, "objects", c), c),
   };
 }
 
 /** usernames returns only the message's sorted unique usernames (the hint index's need). */
 export function usernames(env) {
   const c = context(env);
-  return list(c.proc, "usernames", c);
+  return cleanList(list(c.proc, "usernames", c), c);
 }
 
 /** packages returns only the message's sorted unique package names (the archive's need). */
 export function packages(env) {
   const c = context(env);
-  return list(c.proc, "packages", c);
+  return cleanList(list(c.proc, "packages", c), c);
 }
 
 /**
