@@ -189,11 +189,12 @@ export function packages(env) {
 }
 
 /**
- * conglomerate groups related envelopes (one user doing the same thing to
- * many packages, one build's state changes, ...) into feed entries. Each
- * entry is either a single message's meta plus its msg_id, or a group with
- * subtitle, link, icons, usernames, packages, start_time, end_time,
- * timestamp and the msg_ids it covers. Order follows the input.
+ * conglomerate groups related envelopes (one person doing the same thing to
+ * many packages, one meeting's many lines, one pull request's comments, ...)
+ * into feed entries, in the input's order. Every entry has the same shape,
+ * whether it stands for one message or many: {subtitle, link, icon,
+ * secondary_icon, usernames, packages, topics, categories, start_time,
+ * end_time, timestamp (the mean), msg_ids}.
  */
 export function conglomerate(envelopes) {
   return conglomerateMessages(envelopes, meta, context);
