@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/dop251/goja"
 )
 
 // fixtureMessage returns the envelope of the first real fixture message on topic.
@@ -100,4 +102,37 @@ func BenchmarkData(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkMessageView: turning one real bus message (2.7 kB) into the frozen
+// JS view a batch shares: the Go-side builder against goja's JSON.parse
+// followed by a freezing walk.
+func BenchmarkMessageView(b *testing.B) {
+	r := loadedRuntime(b, WithPoolSize(1))
+	msg := fixtureMessage(b, ".bodhi.update.comment")
+	v, err := r.pool.get(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.pool.put(v)
+	b.Run("builder", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := v.jsonToValue(msg, true); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("JSON.parse+freeze", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			m, err := v.parse(goja.Undefined(), v.rt.ToValue(string(msg)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := v.freezeData(goja.Undefined(), m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

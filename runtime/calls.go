@@ -234,10 +234,7 @@ func (r *Runtime) messageVM(ctx context.Context, message []byte) (*vm, goja.Valu
 	if err != nil {
 		return nil, nil, fmt.Errorf("invalidations: %w", err)
 	}
-	msg, err := v.jsonValue(message, "")
-	if err == nil {
-		_, err = v.freezeData(goja.Undefined(), msg)
-	}
+	msg, err := v.jsonToValue(message, true)
 	if err != nil {
 		r.pool.put(v)
 		return nil, nil, fmt.Errorf("invalidations: message is not JSON: %w", err)

@@ -40,6 +40,13 @@
     return Object.freeze(v);
   }
 
+  // freezeAll finishes freezing what Go's JSON builder made: objects whose
+  // properties are already read-only only need to stop taking new ones.
+  function freezeAll(objects, arrays) {
+    for (let i = 0; i < objects.length; i++) Object.preventExtensions(objects[i]);
+    for (let i = 0; i < arrays.length; i++) Object.freeze(arrays[i]);
+  }
+
   // allowOverride turns data properties of a shared prototype into accessors
   // whose setter defines an own property on the receiver. Without it, freezing
   // Object.prototype breaks ordinary code such as `this.name = "MyError"` in an
@@ -150,5 +157,5 @@
     });
   }
 
-  return { deepFreeze, freezeData, harden, settle, makeCtx, parse: JSON.parse, stringify: JSON.stringify };
+  return { deepFreeze, freezeData, freezeAll, harden, settle, makeCtx, parse: JSON.parse, stringify: JSON.stringify };
 })

@@ -35,6 +35,7 @@ type vm struct {
 	render     goja.Callable
 	deepFreeze goja.Callable
 	freezeData goja.Callable
+	freezeAll  goja.Callable
 	settle     goja.Callable
 	makeCtx    goja.Callable
 	parse      goja.Callable
@@ -85,7 +86,7 @@ func newVM(o *options, r *Runtime, helpers *goja.Program) (*vm, error) {
 		f, _ := goja.AssertFunction(api.Get(name))
 		return f
 	}
-	v.deepFreeze, v.freezeData, v.settle = fn("deepFreeze"), fn("freezeData"), fn("settle")
+	v.deepFreeze, v.freezeData, v.freezeAll, v.settle = fn("deepFreeze"), fn("freezeData"), fn("freezeAll"), fn("settle")
 	v.makeCtx, v.parse, v.stringify = fn("makeCtx"), fn("parse"), fn("stringify")
 
 	// Harden before anything else freezes a shared prototype: harden first
@@ -321,7 +322,11 @@ func (v *vm) module(w *Widget, inst Instance) (*module, error) {
 
 // instanceView builds the frozen {id, name, hub, config} object.
 func (v *vm) instanceView(w *Widget, inst Instance) (goja.Value, error) {
-	cfg, err := v.jsonValue(inst.Config, "{}")
+	config := inst.Config
+	if len(config) == 0 {
+		config = []byte("{}")
+	}
+	cfg, err := v.jsonToValue(config, true)
 	if err != nil {
 		return nil, &Error{Widget: w.Name, Function: "config", Message: "config is not JSON: " + err.Error(), Err: ErrContract}
 	}
@@ -333,13 +338,12 @@ func (v *vm) instanceView(w *Widget, inst Instance) (goja.Value, error) {
 	return v.freezeData(goja.Undefined(), o)
 }
 
-// jsonValue parses JSON bytes into a fresh JS value (def when empty).
+// jsonValue turns JSON bytes into a fresh JS value (def when empty).
 func (v *vm) jsonValue(b []byte, def string) (goja.Value, error) {
-	s := string(b)
 	if len(b) == 0 {
-		s = def
+		b = []byte(def)
 	}
-	return v.parse(goja.Undefined(), v.rt.ToValue(s))
+	return v.jsonToValue(b, false)
 }
 
 // forget drops the evaluation of inst after a call threw: whatever the
