@@ -1,0 +1,101 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"hubs/runtime"
+	"hubs/store"
+)
+
+// Host adapts the store to runtime.Host (what data() reaches through ctx.messages and
+// ctx.user) and builds ctx.hub. The engine uses it for every rebuild; `hubs widget data`
+// uses the same one, so a widget sees the same world from the command line and the server.
+type Host struct{ Store *store.Store }
+
+var _ runtime.Host = Host{}
+
+func (h Host) query(q runtime.GrepQuery) store.GrepQuery {
+	return store.GrepQuery{Topics: q.Topics, Categories: q.Categories, Usernames: q.Usernames, Packages: q.Packages,
+		Contains: q.Contains, Start: q.Start, End: q.End, Rows: q.Rows, Page: q.Page, Order: q.Order}
+}
+
+// GrepMessages returns datagrepper's raw_messages: envelopes with the timestamp as epoch
+// seconds.
+func (h Host) GrepMessages(ctx context.Context, q runtime.GrepQuery) (runtime.GrepResult, error) {
+	sq := h.query(q)
+	msgs, total, err := h.Store.GrepMessages(ctx, sq)
+	if err != nil {
+		return runtime.GrepResult{}, err
+	}
+	rows := sq.Rows
+	if rows <= 0 {
+		rows = store.DefaultGrepRows
+	}
+	if rows > store.MaxGrepRows {
+		rows = store.MaxGrepRows
+	}
+	res := runtime.GrepResult{Total: total, Pages: (total + rows - 1) / rows}
+	for _, m := range msgs {
+		env := map[string]any{
+			"msg_id": m.MsgID, "i": m.I, "topic": m.Topic, "timestamp": float64(m.Timestamp.UnixNano()) / 1e9,
+			"username": m.Username, "crypto": m.Crypto, "certificate": m.Certificate, "signature": m.Signature,
+			"source_name": m.SourceName, "source_version": m.SourceVersion, "msg": m.Msg, "headers": m.Headers,
+		}
+		if len(m.Headers) == 0 {
+			env["headers"] = map[string]any{}
+		}
+		b, err := json.Marshal(env)
+		if err != nil {
+			return runtime.GrepResult{}, fmt.Errorf("message %s: %w", m.MsgID, err)
+		}
+		res.Messages = append(res.Messages, b)
+	}
+	return res, nil
+}
+
+// CountMessages counts what GrepMessages would find.
+func (h Host) CountMessages(ctx context.Context, q runtime.GrepQuery) (int, error) {
+	return h.Store.CountMessages(ctx, h.query(q))
+}
+
+// User returns what ctx.user(name) shows, or (nil, nil) for an unknown user.
+func (h Host) User(ctx context.Context, name string) (map[string]any, error) {
+	u, err := h.Store.GetUser(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"username": u.Username, "full_name": u.FullName, "created": u.Created.UTC().Format(time.RFC3339)}, nil
+}
+
+// Hub builds ctx.hub for the hub called name.
+func (h Host) Hub(ctx context.Context, name string) (runtime.Hub, error) {
+	hb, err := h.Store.GetHub(ctx, name)
+	if err != nil {
+		return runtime.Hub{}, err
+	}
+	people, err := h.Store.PeopleByRole(ctx, name)
+	if err != nil {
+		return runtime.Hub{}, err
+	}
+	names := func(r store.Role) []string {
+		out := []string{}
+		for _, u := range people[r] {
+			out = append(out, u.Username)
+		}
+		return out
+	}
+	idle := 0
+	if !hb.LastActivity.IsZero() {
+		idle = int(time.Since(hb.LastActivity).Hours() / 24)
+	}
+	return runtime.Hub{Name: hb.Name, Summary: hb.Summary, UserHub: hb.UserHub, Archived: hb.Archived,
+		Owners: names(store.RoleOwner), Members: names(store.RoleMember), Subscribers: names(store.RoleSubscriber),
+		Stargazers: names(store.RoleStargazer), DaysIdle: idle}, nil
+}
