@@ -66,6 +66,11 @@ func (t guardedTransport) Dial(ctx context.Context, d transport.Dialer, addr str
 	if err != nil {
 		return nil, err
 	}
+	// ctx is the socket's life-line. zmq4 closes the connections it knows of on Close, but
+	// not one still in its ZMTP handshake, which reads with no deadline: the intake gives
+	// up on such a dial after its timeout and closes the socket, and this closes the
+	// connection, so the abandoned Dial returns instead of waiting on the peer forever.
+	context.AfterFunc(ctx, func() { c.Close() })
 	return &guardedConn{Conn: c, g: newFrameGuard(MaxWireMessage)}, nil
 }
 

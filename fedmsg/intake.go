@@ -379,7 +379,7 @@ func (in *Intake) session(ctx context.Context, ep string) (delivered bool, err e
 // connect only: the ZMTP greeting that follows reads with no deadline, so a server that
 // accepts and never speaks (a wrong port, a wedged peer) would hold Dial, and with it
 // shutdown, forever. Dial runs aside and is abandoned on timeout or cancel; closing the
-// socket (the caller's defer) ends it once the peer goes away.
+// socket (the caller's defer) closes the connection under it (see guardedTransport.Dial).
 func (in *Intake) dial(ctx context.Context, sock zmq4.Socket, ep string) error {
 	done := make(chan error, 1)
 	go func() { done <- sock.Dial(guardedEndpoint(ep)) }()

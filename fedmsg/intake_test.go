@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -407,15 +408,22 @@ func TestIntakeSilentServer(t *testing.T) {
 	defer l.Close()
 	var conns []net.Conn
 	var mu sync.Mutex
+	var accepted, closedByIntake atomic.Int32
 	go func() {
 		for {
 			c, err := l.Accept()
 			if err != nil {
 				return
 			}
+			accepted.Add(1)
 			mu.Lock()
 			conns = append(conns, c) // keep it open, say nothing
 			mu.Unlock()
+			go func() {
+				// Read what the intake sends (its greeting) until it hangs up.
+				io.Copy(io.Discard, c)
+				closedByIntake.Add(1)
+			}()
 		}
 	}()
 	defer func() {
@@ -448,6 +456,10 @@ func TestIntakeSilentServer(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return after cancel while a handshake hangs")
 	}
+	// Abandoned handshakes must not keep their connections (and goroutines) open.
+	waitFor(t, 20*time.Second, "every connection closed by the intake", func() bool {
+		return closedByIntake.Load() == accepted.Load()
+	})
 }
 
 func TestLogLimiter(t *testing.T) {
