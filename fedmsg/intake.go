@@ -387,6 +387,11 @@ func (in *Intake) dial(ctx context.Context, sock zmq4.Socket, ep string) error {
 	defer timer.Stop()
 	select {
 	case err := <-done:
+		// zmq4's message names the internal guarded endpoint; the cause under it (the
+		// network error) is what an operator needs, next to the endpoint the caller adds.
+		if cause := errors.Unwrap(err); cause != nil {
+			return cause
+		}
 		return err
 	case <-ctx.Done():
 		return ctx.Err()

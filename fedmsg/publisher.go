@@ -101,5 +101,6 @@ func (p *Publisher) WaitForSubscriber(ctx context.Context, topic string) error {
 }
 
 // Close unbinds the socket; messages not yet written to subscribers are lost, as with
-// fedmsg.
+// fedmsg. (zmq4 v0.17 leaves one idle goroutine behind per closed PUB socket: its writer
+// is never told to stop. Harmless for a replay's one publisher; known upstream limitation.)
 func (p *Publisher) Close() error { return p.sock.Close() }
