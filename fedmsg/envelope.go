@@ -78,35 +78,36 @@ func refuse(reason error, format string, args ...any) *ParseError {
 // Envelope is one fedmsg message: the JSON object fedmsg puts in the second frame, with the
 // fields Fedora's services fill in. Msg and Headers are kept as raw JSON: the engine hands
 // Msg to widget code and the archive stores it, and neither needs Go types for it.
+// Parse reads one off the wire (validating it); json.Marshal writes one (see MarshalJSON).
 type Envelope struct {
-	Topic string `json:"topic"`
+	Topic string
 	// Msg is the service's payload (a JSON object in every real message).
-	Msg json.RawMessage `json:"msg"`
+	Msg json.RawMessage
 	// Timestamp is when the sender made the message, in seconds since the epoch.
-	Timestamp float64 `json:"timestamp"`
+	Timestamp float64
 	// MsgID is "<year>-<uuid>"; for a sender that gave none it is derived from the content
 	// (see DerivedID), so the same message seen twice still gets the same id.
-	MsgID string `json:"msg_id"`
+	MsgID string
 	// I is the sender's per-process sequence number.
-	I             int64           `json:"i"`
-	Username      string          `json:"username"`
-	Crypto        string          `json:"crypto"`
-	Signature     string          `json:"signature"`
-	Certificate   string          `json:"certificate"`
-	Headers       json.RawMessage `json:"headers"`
-	SourceName    string          `json:"source_name"`
-	SourceVersion string          `json:"source_version"`
+	I             int64
+	Username      string
+	Crypto        string
+	Signature     string
+	Certificate   string
+	Headers       json.RawMessage
+	SourceName    string
+	SourceVersion string
 
 	// Body is the second frame exactly as received: what the archive keeps and what a replay
 	// sends again.
-	Body []byte `json:"-"`
+	Body []byte
 	// Received is when intake took the message off the socket (zero for Parse alone).
-	Received time.Time `json:"-"`
+	Received time.Time
 	// Endpoint is the bus endpoint the message came from (empty for Parse alone).
-	Endpoint string `json:"-"`
+	Endpoint string
 	// Usernames and Packages are what the extractor found in the message (filled by intake).
-	Usernames []string `json:"-"`
-	Packages  []string `json:"-"`
+	Usernames []string
+	Packages  []string
 }
 
 // wireEnvelope mirrors Envelope for decoding: every optional field is raw so that a sender
