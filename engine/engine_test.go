@@ -1,0 +1,257 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+
+	"hubs/fedmsg"
+	"hubs/store"
+)
+
+func decode(t testing.TB, raw json.RawMessage) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("data %s: %v", raw, err)
+	}
+	return m
+}
+
+// Concurrent callers on a cold cache share one build; the next call is a cache hit.
+func TestDataSingleflight(t *testing.T) {
+	var ws []store.Widget
+	h := newHarness(t, func(st *store.Store) {
+		ws = mustHub(t, st, "alice", store.NewWidget{Name: "slow", Column: store.ColumnLeft})
+	})
+	id := ws[0].ID
+	ctx := context.Background()
+	const callers = 8
+	var wg sync.WaitGroup
+	results := make([]Data, callers)
+	errs := make([]error, callers)
+	for i := range callers {
+		wg.Go(func() { results[i], errs[i] = h.e.Data(ctx, id) })
+	}
+	wg.Wait()
+	for i := range callers {
+		if errs[i] != nil {
+			t.Fatalf("caller %d: %v", i, errs[i])
+		}
+		if string(results[i].JSON) != string(results[0].JSON) {
+			t.Fatalf("caller %d got %s, caller 0 %s", i, results[i].JSON, results[0].JSON)
+		}
+	}
+	if n := value(h.e.metrics.Rebuilds.WithLabelValues(ResultOK)); n != 1 {
+		t.Fatalf("%d builds for %d concurrent callers, want 1", int(n), callers)
+	}
+	hits := value(h.e.metrics.CacheHits)
+	if _, err := h.e.Data(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if value(h.e.metrics.CacheHits) != hits+1 {
+		t.Fatal("second Data call was not a cache hit")
+	}
+	if _, err := h.e.Data(ctx, 999999); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown instance: %v, want ErrNotFound", err)
+	}
+}
+
+// A burst of 1,000 messages for one widget gives a handful of rebuilds, and the data
+// after the burst reflects the last message.
+func TestCoalescing(t *testing.T) {
+	var ws []store.Widget
+	h := newHarness(t, func(st *store.Store) {
+		ws = mustHub(t, st, "alice", store.NewWidget{Name: "activity", Column: store.ColumnLeft, Config: map[string]any{"username": "alice"}})
+	}, WithWorkers(2))
+	ctx := context.Background()
+	id := ws[0].ID
+	if _, err := h.e.Data(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	const burst = 1000
+	msgs := make([]*fedmsg.Envelope, burst)
+	for i := range burst {
+		msgs[i] = testMessage("alice", i, nil)
+		if _, err := h.st.ArchiveMessage(ctx, archived(msgs[i])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sub := h.e.Subscribe("alice", 0)
+	defer sub.Close()
+	before := value(h.e.metrics.Rebuilds.WithLabelValues(ResultOK))
+	for _, m := range msgs {
+		if err := h.e.Handle(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := msgs[burst-1].MsgID
+	u := next(t, sub, func(u Update) bool {
+		return u.Kind == KindData && u.WidgetID == id && decode(t, u.Data)["last"] == last
+	})
+	if got := decode(t, u.Data)["total"]; got != float64(burst) {
+		t.Fatalf("total after the burst = %v, want %d", got, burst)
+	}
+	// Wait for the queue to drain: no rebuild running or queued.
+	in := h.e.lookup(id)
+	eventually(t, "the rebuilds to finish", func() bool {
+		in.mu.Lock()
+		defer in.mu.Unlock()
+		return !in.running && !in.queued
+	})
+	rebuilds := value(h.e.metrics.Rebuilds.WithLabelValues(ResultOK)) - before
+	t.Logf("%d messages, %d rebuilds, %v invalidations", burst, int(rebuilds), value(h.e.metrics.Invalidations))
+	if rebuilds < 1 || rebuilds > burst/10 {
+		t.Fatalf("%d rebuilds for a burst of %d messages: not coalesced", int(rebuilds), burst)
+	}
+	d, err := h.e.Data(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if decode(t, d.JSON)["last"] != last {
+		t.Fatalf("data after the burst %s, want last %s", d.JSON, last)
+	}
+}
+
+// A config saved: the old data is gone from the cache, the new data is built and
+// published, and Data serves it.
+func TestConfigChange(t *testing.T) {
+	var ws []store.Widget
+	h := newHarness(t, func(st *store.Store) {
+		ws = mustHub(t, st, "alice",
+			store.NewWidget{Name: "note", Column: store.ColumnLeft, Config: map[string]any{"text": "one"}},
+			store.NewWidget{Name: "note", Column: store.ColumnLeft, Config: map[string]any{"text": "other"}})
+	})
+	ctx := context.Background()
+	id, otherID := ws[0].ID, ws[1].ID
+	d, err := h.e.Data(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if decode(t, d.JSON)["text"] != "one" {
+		t.Fatalf("data %s", d.JSON)
+	}
+	if _, err := h.e.Data(ctx, otherID); err != nil {
+		t.Fatal(err)
+	}
+	oldKey := h.e.lookup(id).lastKey
+	sub := h.e.Subscribe("alice", 0)
+	defer sub.Close()
+	otherGen := h.e.lookup(otherID).generation()
+
+	if _, err := h.st.UpdateWidgetConfig(ctx, id, json.RawMessage(`{"text":"two"}`)); err != nil {
+		t.Fatal(err)
+	}
+	next(t, sub, func(u Update) bool { return u.Kind == KindLayout && u.WidgetID == id })
+	u := next(t, sub, func(u Update) bool { return u.Kind == KindData && u.WidgetID == id })
+	if got := decode(t, u.Data)["text"]; got != "two" {
+		t.Fatalf("published data %s, want text two", u.Data)
+	}
+	if _, ok := h.e.cache.Get(oldKey); ok {
+		t.Fatal("the old config's data is still cached")
+	}
+	d, err = h.e.Data(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(d.JSON) != string(u.Data) {
+		t.Fatalf("Data %s differs from the published %s", d.JSON, u.Data)
+	}
+	// The other note on the hub was a candidate of the hubs.widget.update message (same
+	// hub) and said no: its data is still current.
+	eventually(t, "shouldInvalidate to run for both notes of the hub", func() bool {
+		return value(h.e.metrics.JSCalls.WithLabelValues(fnInvalidate)) == 2
+	})
+	if h.e.lookup(otherID).generation() != otherGen {
+		t.Fatal("the other note was invalidated by a config change that is not its own")
+	}
+}
+
+// Widgets added and removed in the store join and leave the index without a restart.
+func TestStoreAddRemove(t *testing.T) {
+	h := newHarness(t, func(st *store.Store) { mustHub(t, st, "bob") })
+	ctx := context.Background()
+	sub := h.e.Subscribe("bob", 0)
+	defer sub.Close()
+	w, err := h.st.CreateWidget(ctx, "bob", store.NewWidget{Name: "activity", Column: store.ColumnRight, Config: map[string]any{"username": "bob"}}, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next(t, sub, func(u Update) bool { return u.Kind == KindLayout && u.WidgetID == w.ID })
+	next(t, sub, func(u Update) bool { return u.Kind == KindData && u.WidgetID == w.ID })
+	env := testMessage("bob", 1, nil)
+	if err := h.e.Receive(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+	u := next(t, sub, func(u Update) bool { return u.Kind == KindData && u.WidgetID == w.ID })
+	if decode(t, u.Data)["last"] != env.MsgID {
+		t.Fatalf("after a message for bob: %s", u.Data)
+	}
+	if err := h.st.DeleteWidget(ctx, w.ID); err != nil {
+		t.Fatal(err)
+	}
+	next(t, sub, func(u Update) bool { return u.Kind == KindLayout && u.WidgetID == w.ID })
+	eventually(t, "the instance to leave the index", func() bool {
+		h.e.mu.RLock()
+		defer h.e.mu.RUnlock()
+		return len(h.e.index.candidates("test.ping", "test", []string{"bob"}, "", nil)) == 0
+	})
+	if _, err := h.e.Data(ctx, w.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Data of a deleted widget: %v", err)
+	}
+}
+
+// A rebuild that fails keeps the last good data serving, stale with the error; an
+// instance with no good data gets the error.
+func TestStaleWithError(t *testing.T) {
+	var ws []store.Widget
+	h := newHarness(t, func(st *store.Store) {
+		ws = mustHub(t, st, "carol", store.NewWidget{Name: "activity", Column: store.ColumnLeft, Config: map[string]any{"username": "carol"}})
+		mustHub(t, st, "dave", store.NewWidget{Name: "activity", Column: store.ColumnLeft, Config: map[string]any{"username": "dave"}})
+	})
+	ctx := context.Background()
+	id := ws[0].ID
+	good := testMessage("carol", 1, nil)
+	if err := h.e.Receive(ctx, good); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "carol's data to show the good message", func() bool {
+		d, err := h.e.Data(ctx, id)
+		return err == nil && decode(t, d.JSON)["last"] == good.MsgID
+	})
+	sub := h.e.Subscribe("carol", 0)
+	defer sub.Close()
+	if err := h.e.Receive(ctx, testMessage("carol", 2, map[string]any{"boom": true})); err != nil {
+		t.Fatal(err)
+	}
+	u := next(t, sub, func(u Update) bool { return u.WidgetID == id })
+	if u.Kind != KindData || !u.Stale || !strings.Contains(u.Error, "boom") || u.Pos == "" {
+		t.Fatalf("update after a failed rebuild: %+v", u)
+	}
+	if decode(t, u.Data)["last"] != good.MsgID {
+		t.Fatalf("stale data %s, want the last good (%s)", u.Data, good.MsgID)
+	}
+	d, err := h.e.Data(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Stale || d.Err == nil || decode(t, d.JSON)["last"] != good.MsgID {
+		t.Fatalf("Data after a failed rebuild: stale=%v err=%v data=%s", d.Stale, d.Err, d.JSON)
+	}
+
+	// dave's first build fails: nothing good to serve.
+	daveWs, err := h.st.ListWidgets(ctx, "dave")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.st.ArchiveMessage(ctx, archived(testMessage("dave", 1, map[string]any{"boom": true}))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.e.Data(ctx, daveWs[0].ID); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("Data with no good data and a failing build: %v", err)
+	}
+}
