@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -44,19 +45,24 @@ func (r *Runtime) Data(ctx context.Context, inst Instance, hub Hub) (json.RawMes
 	if err != nil {
 		return nil, fmt.Errorf("data of widget %s: hub: %w", w.Name, err)
 	}
-	settingsJSON, err := json.Marshal(r.opt.settings)
-	if err != nil {
-		return nil, fmt.Errorf("data of widget %s: settings: %w", w.Name, err)
-	}
-	if r.opt.settings == nil {
-		settingsJSON = []byte("{}")
-	}
 	widgetJSON, _ := json.Marshal(map[string]any{"id": inst.ID, "name": w.Name, "hub": inst.Hub})
 	v.call = &dataCall{ctx: callCtx, w: w, inst: inst}
 	defer func() { v.call = nil }()
 
 	out, err := v.run(w, "data", limit, func() (goja.Value, error) {
-		jsCtx, err := v.makeCtx(goja.Undefined(), v.rt.ToValue(string(hubJSON)), v.rt.ToValue(string(settingsJSON)), v.rt.ToValue(string(widgetJSON)))
+		hubVal, err := v.jsonToValue(hubJSON, true)
+		if err != nil {
+			return nil, err
+		}
+		widgetVal, err := v.jsonToValue(widgetJSON, true)
+		if err != nil {
+			return nil, err
+		}
+		settings, err := v.settingsValue()
+		if err != nil {
+			return nil, err
+		}
+		jsCtx, err := v.makeCtx(goja.Undefined(), hubVal, settings, widgetVal)
 		if err != nil {
 			return nil, err
 		}
@@ -68,7 +74,7 @@ func (r *Runtime) Data(ctx context.Context, inst Instance, hub Hub) (json.RawMes
 		if err != nil {
 			return nil, err
 		}
-		if p, ok := res.Export().(*goja.Promise); ok {
+		if p, ok := asPromise(res); ok {
 			switch p.State() {
 			case goja.PromiseStateFulfilled:
 				res = p.Result()
@@ -100,6 +106,19 @@ func (r *Runtime) Data(ctx context.Context, inst Instance, hub Hub) (json.RawMes
 			Message: fmt.Sprintf("data() returned %d bytes of JSON, more than the %d allowed", len(s), r.opt.limits.Output)}
 	}
 	return json.RawMessage(s), nil
+}
+
+var promiseType = reflect.TypeOf((*goja.Promise)(nil))
+
+// asPromise recognises a promise without Export, which would copy any
+// other object graph into Go values.
+func asPromise(v goja.Value) (*goja.Promise, bool) {
+	obj, ok := v.(*goja.Object)
+	if !ok || obj.ExportType() != promiseType {
+		return nil, false
+	}
+	p, ok := obj.Export().(*goja.Promise)
+	return p, ok
 }
 
 var (

@@ -128,9 +128,10 @@
     try { return Promise.resolve(f()); } catch (e) { return Promise.reject(e); }
   }
 
-  // makeCtx builds the ctx argument of one data() call. Every I/O member
-  // returns a promise, as in the browser: `await` works the same everywhere.
-  function makeCtx(hubJSON, settingsJSON, widgetJSON) {
+  // makeCtx builds the ctx argument of one data() call (hub, settings and
+  // widget come frozen from Go). Every I/O member returns a promise, as in
+  // the browser: `await` works the same everywhere.
+  function makeCtx(hub, settings, widget) {
     const log = Object.freeze({
       info(msg, fields) { natives.log("info", String(msg), JSON.stringify(fields ?? {})); },
       warn(msg, fields) { natives.log("warn", String(msg), JSON.stringify(fields ?? {})); },
@@ -151,9 +152,9 @@
       user(name) { return asPromise(() => JSON.parse(failure(natives.user(String(name)))[1])); },
       now() { return new Date(natives.now()); },
       log,
-      hub: freezeData(JSON.parse(hubJSON)),
-      settings: freezeData(JSON.parse(settingsJSON)),
-      widget: freezeData(JSON.parse(widgetJSON)),
+      hub,
+      settings,
+      widget,
     });
   }
 

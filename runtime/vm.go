@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"context"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -41,7 +42,8 @@ type vm struct {
 	parse      goja.Callable
 	stringify  goja.Callable
 
-	modules *moduleCache
+	modules  *moduleCache
+	settings goja.Value // ctx.settings, frozen, made once
 
 	// broken is set when a call was interrupted or overflowed the stack: the
 	// pool then drops this vm instead of reusing it.
@@ -344,6 +346,25 @@ func (v *vm) jsonValue(b []byte, def string) (goja.Value, error) {
 		b = []byte(def)
 	}
 	return v.jsonToValue(b, false)
+}
+
+// settingsValue is ctx.settings: the same frozen object for every call.
+func (v *vm) settingsValue() (goja.Value, error) {
+	if v.settings == nil {
+		b := []byte("{}")
+		if v.opt.settings != nil {
+			var err error
+			if b, err = json.Marshal(v.opt.settings); err != nil {
+				return nil, fmt.Errorf("settings: %w", err)
+			}
+		}
+		s, err := v.jsonToValue(b, true)
+		if err != nil {
+			return nil, err
+		}
+		v.settings = s
+	}
+	return v.settings, nil
 }
 
 // forget drops the evaluation of inst after a call threw: whatever the
