@@ -14,6 +14,7 @@ import (
 	"hubs/store"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Config is what a Server needs.
@@ -22,6 +23,7 @@ type Config struct {
 	Logger *slog.Logger // default slog.Default()
 	// HealthTimeout bounds the database check of /healthz (default 2s).
 	HealthTimeout time.Duration
+	Metrics       prometheus.Gatherer // served at /metrics (nil: 404)
 }
 
 // Server answers Hubs' HTTP requests.
@@ -30,11 +32,12 @@ type Server struct {
 	log           *slog.Logger
 	healthTimeout time.Duration
 	app           *fiber.App
+	metrics       prometheus.Gatherer
 }
 
 // New builds a Server and its routes.
 func New(cfg Config) *Server {
-	s := &Server{store: cfg.Store, log: cfg.Logger, healthTimeout: cfg.HealthTimeout}
+	s := &Server{store: cfg.Store, log: cfg.Logger, healthTimeout: cfg.HealthTimeout, metrics: cfg.Metrics}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -54,6 +57,7 @@ func New(cfg Config) *Server {
 
 func (s *Server) routes() {
 	s.app.Get("/healthz", s.health)
+	s.app.Get("/metrics", s.metricsHandler(s.metrics))
 	// Routes of the server's own come before /:hub/..., whose names store refuses as hubs.
 	s.app.Get("/:hub/json", s.hubJSON)
 	s.app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
