@@ -57,17 +57,21 @@ const fallback = {
 // Context is what processors read about a message. The topic is cut with
 // indexOf rather than split: in goja, split/slice/join cost microseconds,
 // and this runs on every bus message. `parts` is split only when asked.
+// meta() reuses one Context for every message (allocating one costs goja
+// about as much as a small processor's whole work); conglomerate() keeps
+// one per message.
 class Context {
-  constructor(env, msg, topic, envName, category, title, rest, proc) {
-    this.env = env;
-    this.msg = msg;
-    this.topic = topic;
-    this.envName = envName; // "prod", "stg", "dev": the segment before the category
-    this.category = category;
-    this.title = title;
-    this.rest = rest; // the topic after "<prefix>.<env>.<category>." ("" if nothing)
-    this.proc = proc;
+  constructor() {
+    this.env = null;
+    this.msg = null;
+    this.topic = "";
+    this.envName = ""; // "prod", "stg", "dev": the segment before the category
+    this.category = "";
+    this.title = "";
+    this.rest = ""; // the topic after "<prefix>.<env>.<category>." ("" if nothing)
+    this.proc = null;
     this._parts = null;
+    this._memo = null;
   }
 
   /** parts is the topic split on dots. */
@@ -86,12 +90,23 @@ class Context {
     const i = this.rest.indexOf(".");
     return i < 0 ? this.rest : this.rest.slice(0, i);
   }
+
+  /** memo is an object a processor may keep work in for this message. */
+  memo() {
+    if (this._memo === null) this._memo = {};
+    return this._memo;
+  }
 }
 
-// context cuts the topic at its first four dots and picks the processor.
-function context(env) {
+// fill points c at env: it cuts the topic at its first four dots and picks
+// the processor.
+function fill(c, env) {
   const topic = env && typeof env.topic === "string" ? env.topic : "";
-  const msg = env && env.msg && typeof env.msg === "object" ? env.msg : {};
+  c.env = env || {};
+  c.msg = env && env.msg && typeof env.msg === "object" ? env.msg : {};
+  c.topic = topic;
+  c._parts = null;
+  c._memo = null;
   const d1 = topic.indexOf(".");
   const d2 = d1 < 0 ? -1 : topic.indexOf(".", d1 + 1);
   const d3 = d2 < 0 ? -1 : topic.indexOf(".", d2 + 1);
@@ -99,22 +114,48 @@ function context(env) {
   if (d3 >= 0) {
     const category = d4 < 0 ? topic.slice(d3 + 1) : topic.slice(d3 + 1, d4);
     const proc = registry.get(category);
+    c.envName = topic.slice(d2 + 1, d3);
+    c.category = category;
+    c.title = topic.slice(d3 + 1);
+    c.rest = d4 < 0 ? "" : topic.slice(d4 + 1);
     if (proc !== undefined) {
-      return new Context(env, msg, topic, topic.slice(d2 + 1, d3), category, topic.slice(d3 + 1), d4 < 0 ? "" : topic.slice(d4 + 1), proc);
+      c.proc = proc;
+      return c;
     }
   }
   // A bare topic without "<prefix>.<env>." (some services' test messages).
   const first = d1 < 0 ? topic : topic.slice(0, d1);
   const bare = registry.get(first);
-  if (bare !== undefined) return new Context(env, msg, topic, "", first, topic, d1 < 0 ? "" : topic.slice(d1 + 1), bare);
-  const category = d3 < 0 ? "" : d4 < 0 ? topic.slice(d3 + 1) : topic.slice(d3 + 1, d4);
-  return new Context(env, msg, topic, d3 < 0 ? "" : topic.slice(d2 + 1, d3), category, d3 < 0 ? topic : topic.slice(d3 + 1),
-    d4 < 0 ? "" : topic.slice(d4 + 1), fallback);
+  if (bare !== undefined) {
+    c.envName = "";
+    c.category = first;
+    c.title = topic;
+    c.rest = d1 < 0 ? "" : topic.slice(d1 + 1);
+    c.proc = bare;
+    return c;
+  }
+  if (d3 < 0) {
+    c.envName = "";
+    c.category = "";
+    c.title = topic;
+    c.rest = "";
+  }
+  c.proc = fallback;
+  return c;
+}
+
+// scratch is the Context meta(), usernames() and packages() reuse: they
+// run to completion one at a time and keep no reference to it.
+const scratch = new Context();
+
+// context gives a message a Context of its own (conglomerate keeps them).
+function context(env) {
+  return fill(new Context(), env);
 }
 
 function call(p, fn, c, dflt) {
   const f = p[fn];
-  if (typeof f !== "function") return dflt;
+  if (f === undefined) return dflt;
   try {
     const v = f.call(p, c);
     return v === undefined ? dflt : v;
@@ -124,7 +165,7 @@ function call(p, fn, c, dflt) {
 }
 
 function list(p, fn, c) {
-  return normalize(call(p, fn, c, null));
+  return p[fn] === undefined ? [] : normalize(call(p, fn, c, null));
 }
 
 // A processor that meets a message missing a field it expects builds
@@ -161,7 +202,7 @@ function cleanList(list, c) {
  * arrays of unique strings; link and the icons are null when nothing applies.
  */
 export function meta(env) {
-  const c = context(env);
+  const c = fill(scratch, env);
   const p = c.proc;
   const icon = typeof p.iconFor === "function" ? call(p, "iconFor", c, null) : p.icon || null;
   return {
@@ -178,13 +219,13 @@ export function meta(env) {
 
 /** usernames returns only the message's sorted unique usernames (the hint index's need). */
 export function usernames(env) {
-  const c = context(env);
+  const c = fill(scratch, env);
   return cleanList(list(c.proc, "usernames", c), c);
 }
 
 /** packages returns only the message's sorted unique package names (the archive's need). */
 export function packages(env) {
-  const c = context(env);
+  const c = fill(scratch, env);
   return cleanList(list(c.proc, "packages", c), c);
 }
 

@@ -26,11 +26,15 @@ function u2p(title) {
   const out = [];
   const s = String(title || "");
   let start = 0;
-  for (let i = 0; i <= s.length; i++) {
-    if (i === s.length || s[i] === " " || s[i] === ",") {
-      if (i > start) out.push(nvrName(s.slice(start, i)));
-      start = i + 1;
-    }
+  while (start <= s.length) {
+    // The next separator, a space or a comma (indexOf beats a char loop in goja).
+    let sp = s.indexOf(" ", start);
+    let cm = s.indexOf(",", start);
+    if (sp < 0) sp = s.length;
+    if (cm < 0) cm = s.length;
+    const end = sp < cm ? sp : cm;
+    if (end > start) out.push(nvrName(s.slice(start, end)));
+    start = end + 1;
   }
   return out;
 }
@@ -65,8 +69,9 @@ function updateRef(m) {
 // updatePackages lists the packages of the update, override, stack or mash;
 // packages() and objects() both need it, so it is kept on the context.
 function updatePackages(c) {
-  if (c._bodhiPackages === undefined) c._bodhiPackages = computePackages(c);
-  return c._bodhiPackages;
+  const memo = c.memo();
+  if (memo.bodhiPackages === undefined) memo.bodhiPackages = computePackages(c);
+  return memo.bodhiPackages;
 }
 
 function computePackages(c) {

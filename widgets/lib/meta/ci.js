@@ -55,8 +55,9 @@ function statusWord(s) {
 
 // split returns the variant and the stage of a topic's tail after "pipeline.".
 function split(c) {
-  if (c._ci === undefined) c._ci = computeSplit(c);
-  return c._ci;
+  const memo = c.memo();
+  if (memo.ci === undefined) memo.ci = computeSplit(c);
+  return memo.ci;
 }
 
 function computeSplit(c) {

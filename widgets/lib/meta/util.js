@@ -81,23 +81,32 @@ export function normalize(v) {
     out.push(typeof x === "string" ? x : String(x));
   }
   if (out.length < 2) return out;
-  // Insertion sort: these lists are short, and goja's Array.prototype.sort
-  // costs microseconds even for three items.
-  for (let i = 1; i < out.length; i++) {
-    const x = out[i];
-    let j = i - 1;
-    while (j >= 0 && out[j] > x) {
-      out[j + 1] = out[j];
-      j--;
-    }
-    out[j + 1] = x;
-  }
+  sortStrings(out);
   let w = 1;
   for (let i = 1; i < out.length; i++) {
     if (out[i] !== out[w - 1]) out[w++] = out[i];
   }
   out.length = w;
   return out;
+}
+
+// sortStrings sorts in place: by insertion for the usual short lists
+// (goja's Array.prototype.sort costs microseconds even for three items),
+// natively for long ones.
+function sortStrings(a) {
+  if (a.length > 12) {
+    a.sort();
+    return;
+  }
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i];
+    let j = i - 1;
+    while (j >= 0 && a[j] > x) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = x;
+  }
 }
 
 /** get walks a dotted path of keys, returning undefined at the first gap. */
