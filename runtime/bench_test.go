@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -161,4 +163,48 @@ func BenchmarkMessageView(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkNewInstance: the first shouldInvalidate of an instance that has
+// no module evaluation yet in the runtime, for a widget bundling the real
+// widgets/lib/meta.js: what a cache miss of the per-instance module costs,
+// in time and in retained heap (kB/instance).
+func BenchmarkNewInstance(b *testing.B) {
+	lib, err := os.ReadDir("../widgets/lib")
+	if err != nil || len(lib) == 0 {
+		b.Skip("no widgets/lib")
+	}
+	dir := b.TempDir()
+	if err := os.CopyFS(filepath.Join(dir, "lib"), os.DirFS("../widgets/lib")); err != nil {
+		b.Fatal(err)
+	}
+	src := `import { meta } from "./lib/meta.js";
+export default {
+  title: "M", hints: { topics: ["bodhi.update.comment"] },
+  data() { return {}; },
+  template(d, h) { return h.html` + "`<p></p>`" + `; },
+  shouldInvalidate(m) { return meta(m).usernames.length > 0; },
+};`
+	if err := os.WriteFile(filepath.Join(dir, "m.js"), []byte(src), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	r := newTestRuntime(b, WithPoolSize(1), WithModulesPerRuntime(1<<20), WithLimits(Limits{Invalidate: 10 * time.Second}))
+	if err := r.LoadDir(context.Background(), dir); err != nil {
+		b.Fatal(err)
+	}
+	msg := fixtureMessage(b, ".bodhi.update.comment")
+	var before, after goruntime.MemStats
+	goruntime.GC()
+	goruntime.ReadMemStats(&before)
+	clock := startCPU(b)
+	for i := 0; i < b.N; i++ {
+		if _, err := r.Invalidations(context.Background(), msg, []Instance{{ID: int64(i), Name: "m"}}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	clock.report(b)
+	b.StopTimer()
+	goruntime.GC()
+	goruntime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(b.N)/1024, "kB/instance")
 }
