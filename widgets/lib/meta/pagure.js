@@ -125,7 +125,7 @@ function subtitle(c) {
         const cm = m.commit;
         let summary = cm.summary;
         if (String(cm.summary).trim() !== String(cm.message).trim()) summary += " (..more)";
-        return (cm.email) + " pushed to " + project(cm.repo) + " (" + branchName(cm.branch) + '). "' + summary + '"';
+        return account(cm.email) + " pushed to " + project(cm.repo) + " (" + branchName(cm.branch) + '). "' + summary + '"';
       }
       return user + " pushed " + m.total_commits + (String(m.total_commits) === "1" ? " commit" : " commits") +
         " to " + project(m.repo) + " (" + branchName(m.branch) + ")";
