@@ -126,7 +126,8 @@ func startServe(t *testing.T, dataDir string) *hubsProcess {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe, "-test.run=^$", "--", "serve")
-	cmd.Env = append(os.Environ(), asMain+"=1", "HUBS_DATA_DIR="+dataDir, "HUBS_ADDR=127.0.0.1:0", "HUBS_DATABASE_URL=")
+	cmd.Env = append(os.Environ(), asMain+"=1", "HUBS_DATA_DIR="+dataDir, "HUBS_ADDR=127.0.0.1:0", "HUBS_DATABASE_URL=",
+		"HUBS_WIDGETS_DIR=../../widgets", "HUBS_STATIC_DIR=../../static") // serve loads the widgets and h.js
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

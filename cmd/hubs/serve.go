@@ -19,6 +19,8 @@ func runServe(ctx context.Context, args []string) error {
 		grace    time.Duration
 	)
 	db.flags(fs)
+	var ef engineFlags
+	ef.define(fs)
 	fs.envString(&addr, "addr", "HUBS_ADDR", ":5000", "address to serve HTTP on")
 	fs.envBool(&populate, "populate", "HUBS_POPULATE", true, "create the demo hubs when the database has no hub")
 	fs.envDuration(&grace, "shutdown-timeout", "HUBS_SHUTDOWN_TIMEOUT", 10*time.Second,
@@ -48,11 +50,17 @@ func runServe(ctx context.Context, args []string) error {
 		}
 	}
 
+	p, err := ef.start(ctx, st)
+	if err != nil {
+		return err
+	}
+	defer p.stop()
+
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	srv := server.New(server.Config{Store: st})
+	srv := server.New(server.Config{Store: st, Metrics: p.registry})
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	slog.Info("serving", "addr", ln.Addr().String())
