@@ -38,18 +38,16 @@ const ESC_TEST = /[&<>"'`]/;
 // escape returns s with every character that can end text or an attribute
 // value replaced by an entity.
 export function escape(s) {
-  s = String(s);
-  if (!ESC_TEST.test(s)) return s;
-  // indexOf and split/join are native and need no regexp: cheaper in goja
-  // than a replace with a callback or six regexp replaces.
-  if (s.indexOf("&") >= 0) s = s.split("&").join("&amp;");
-  if (s.indexOf("<") >= 0) s = s.split("<").join("&lt;");
-  if (s.indexOf(">") >= 0) s = s.split(">").join("&gt;");
-  if (s.indexOf('"') >= 0) s = s.split('"').join("&quot;");
-  if (s.indexOf("'") >= 0) s = s.split("'").join("&#39;");
-  if (s.indexOf("`") >= 0) s = s.split("`").join("&#96;");
-  return s;
+  if (typeof s !== "string") s = String(s);
+  // One regexp test, then (rarely) one replace with a lookup: the cheapest
+  // combination measured in goja (chained replaces, replaceAll, split/join
+  // and a character loop all cost more).
+  return ESC_TEST.test(s) ? s.replace(ESC, escapeChar) : s;
 }
+
+const ESC = /[&<>"'`]/g;
+const ENTITIES = Object.freeze({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" });
+const escapeChar = (c) => ENTITIES[c];
 
 // Attributes whose value is a URL: a hole at the start of one decides the scheme.
 const URL_ATTRS = new Set(["href", "src", "action", "formaction", "poster", "cite", "background", "xlink:href", "data", "codebase", "manifest", "icon", "ping"]);
