@@ -1,7 +1,7 @@
 // Bodhi, the Fedora update system: updates (requests, comments, karma,
 // pushes), buildroot overrides, stacks, the masher/composer, mirror syncs.
 
-import { appIcon, avatar, nvrName, packageIcon, series, truncate } from "./util.js";
+import { appIcon, avatar, nvrName, packageIcon, series } from "./util.js";
 
 const ICON = appIcon("bodhi.png");
 const BASE = "https://bodhi.fedoraproject.org";
@@ -16,6 +16,13 @@ function nvrOf(v) {
 
 // u2p turns an update title ("a-1.0-1.fc30,b-2-1.fc30" or space-separated)
 // into package names by dropping each build's version and release.
+// short cuts an update title for a sentence, as Bodhi's own messages did:
+// from 40 characters on, the first 40 and an ellipsis.
+function short(title) {
+  const s = title === null || title === undefined ? "" : String(title);
+  return s.length >= 40 ? s.slice(0, 40) + "..." : s;
+}
+
 // owner is who filed the update: "submitter" in bodhi 1, "user" in bodhi 2.
 function owner(u) {
   if (!u || typeof u !== "object") return undefined;
@@ -208,20 +215,20 @@ export default {
     }
     if (r === "update.comment") {
       const cm = m.comment;
-      return cm.author + " commented on bodhi update " + truncate(updateTitle(m), 40) + " (karma: " + cm.karma + ")";
+      return cm.author + " commented on bodhi update " + short(updateTitle(m)) + " (karma: " + cm.karma + ")";
     }
     if (r.startsWith("update.complete.")) {
-      return nameOf(m.update.submitter) + "'s " + truncate(m.update.title, 40) +
+      return owner(m.update) + "'s " + short(m.update.title) +
         " bodhi update completed push to " + m.update.status;
     }
     if (r === "update.eject") {
-      return nameOf(m.update.submitter) + "'s " + truncate(m.update.title, 40) + " bodhi update was ejected from the " +
+      return owner(m.update) + "'s " + short(m.update.title) + " bodhi update was ejected from the " +
         m.repo + ' mash.  Reason: "' + m.reason + '"';
     }
-    if (r === "update.edit") return m.agent + " edited " + truncate(m.update.title, 40);
+    if (r === "update.edit") return m.agent + " edited " + short(m.update.title);
     if (r.startsWith("update.request.")) {
       const status = c.last;
-      const title = truncate(m.update.title, 40);
+      const title = short(m.update.title);
       if (PAST[status]) return m.agent + " " + PAST[status] + " " + title;
       return m.agent + " submitted " + title + " to " + status;
     }
@@ -246,10 +253,10 @@ export default {
     if (r === "stack.save") return m.agent + ' updated the "' + m.stack.name + '" stack';
     if (r === "stack.delete") return m.agent + ' deleted the "' + m.stack.name + '" stack';
     if (r === "update.karma.threshold") {
-      return truncate(m.update.title, 40) + " reached the " + m.status + " karma threshold";
+      return short(m.update.title) + " reached the " + m.status + " karma threshold";
     }
     if (r.startsWith("update.requirements_met.")) {
-      return truncate(m.update.title, 40) + " reached the " + c.last + " testing threshold";
+      return short(m.update.title) + " reached the " + c.last + " testing threshold";
     }
     if (r === "errata.publish") return m.subject;
     return "";

@@ -112,22 +112,6 @@ function sortStrings(a) {
   }
 }
 
-/** get walks a dotted path of keys, returning undefined at the first gap. */
-export function get(obj, ...keys) {
-  let v = obj;
-  for (let i = 0; i < keys.length; i++) {
-    if (v === null || v === undefined || typeof v !== "object") return undefined;
-    v = v[keys[i]];
-  }
-  return v;
-}
-
-/** str returns v as a string, "" for nothing. */
-export function str(v) {
-  if (v === null || v === undefined) return "";
-  return typeof v === "string" ? v : String(v);
-}
-
 /**
  * series joins items like fedmsg.meta's list_to_series: "a, b, and 2 others".
  * Duplicates are dropped keeping the first occurrence.
@@ -165,18 +149,13 @@ const DOTS = /\./g;
 
 /** truncate shortens s to n characters, ending with an ellipsis when cut. */
 export function truncate(s, n) {
-  s = str(s);
+  s = s === null || s === undefined ? "" : String(s);
   return s.length > n ? s.slice(0, n) + "..." : s;
 }
 
-/** keys returns an object's own keys, [] for anything else. */
-export function keys(o) {
-  return o && typeof o === "object" ? Object.keys(o) : [];
-}
-
-/** ucfirst upper-cases the first letter, like Python's str.capitalize minus the rest. */
+/** capitalize upper-cases the first letter and lower-cases the rest, like Python's str.capitalize. */
 export function capitalize(s) {
-  s = str(s);
+  s = s === null || s === undefined ? "" : String(s);
   return s ? s[0].toUpperCase() + s.slice(1).toLowerCase() : s;
 }
 
