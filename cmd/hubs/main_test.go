@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(run(args))
 	}
-	os.Exit(m.Run())
+	os.Exit(storetest.Main(m))
 }
 
 func TestFlagsDefaultFromEnvironment(t *testing.T) {
@@ -119,7 +119,7 @@ type hubsProcess struct {
 
 var servingLine = regexp.MustCompile(`msg=serving addr=\S*:(\d+)`)
 
-func startServe(t *testing.T, dataDir string) *hubsProcess {
+func startServe(t *testing.T, dataDir string, env ...string) *hubsProcess {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -128,6 +128,7 @@ func startServe(t *testing.T, dataDir string) *hubsProcess {
 	cmd := exec.Command(exe, "-test.run=^$", "--", "serve")
 	cmd.Env = append(os.Environ(), asMain+"=1", "HUBS_DATA_DIR="+dataDir, "HUBS_ADDR=127.0.0.1:0", "HUBS_DATABASE_URL=",
 		"HUBS_WIDGETS_DIR=../../widgets", "HUBS_STATIC_DIR=../../static") // serve loads the widgets and h.js
+	cmd.Env = append(cmd.Env, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +153,7 @@ func startServe(t *testing.T, dataDir string) *hubsProcess {
 	case addr, ok := <-found:
 		if !ok {
 			cmd.Wait()
-			t.Fatalf("hubs serve exited before serving")
+			t.Fatalf("hubs serve exited before serving:\n%s", p.logs)
 		}
 		p.addr = addr
 	case <-time.After(2 * time.Minute):
@@ -241,5 +242,27 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	if ids[0] != ids[1] {
 		t.Errorf("widgets changed across restarts: %s then %s", ids[0], ids[1])
+	}
+}
+
+// TestServeWithDatabaseURL: with HUBS_DATABASE_URL set, serve uses that database and starts
+// no cluster of its own.
+func TestServeWithDatabaseURL(t *testing.T) {
+	url := storetest.EmptyURL(t)
+	dir := t.TempDir()
+	p := startServe(t, dir, "HUBS_DATABASE_URL="+url)
+	if code := p.getJSON(t, "/healthz", nil); code != http.StatusOK {
+		t.Fatalf("/healthz %d\n%s", code, p.logs)
+	}
+	var hub struct{ Widgets []struct{ ID int64 } }
+	if code := p.getJSON(t, "/marketing/json", &hub); code != http.StatusOK || len(hub.Widgets) != 7 {
+		t.Fatalf("/marketing/json %d: %+v", code, hub)
+	}
+	p.stop(t, syscall.SIGTERM)
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("the data folder got %d entries: a cluster was started", len(entries))
+	}
+	if strings.Contains(p.logs.String(), "private PostgreSQL") {
+		t.Errorf("logs mention a private cluster:\n%s", p.logs)
 	}
 }
