@@ -87,7 +87,11 @@ func (r *Runtime) Data(ctx context.Context, inst Instance, hub Hub) (json.RawMes
 		if goja.IsUndefined(res) {
 			return nil, errUndefined
 		}
-		return v.stringify(goja.Undefined(), res)
+		plain, err := v.toPlain(goja.Undefined(), res, v.rt.ToValue(maxDataDepth))
+		if err != nil {
+			return nil, err
+		}
+		return v.stringify(goja.Undefined(), plain)
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -107,6 +111,10 @@ func (r *Runtime) Data(ctx context.Context, inst Instance, hub Hub) (json.RawMes
 	}
 	return json.RawMessage(s), nil
 }
+
+// maxDataDepth bounds how deeply data()'s result may nest (see toPlain in
+// sandbox.js).
+const maxDataDepth = 64
 
 var promiseType = reflect.TypeOf((*goja.Promise)(nil))
 

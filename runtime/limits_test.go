@@ -152,3 +152,30 @@ func TestBatchGoesOnAfterAFailure(t *testing.T) {
 		t.Fatalf("verdicts = %v", out)
 	}
 }
+
+// TestDataDeepOrCyclic: a result nested too deeply, or cyclic, is refused by
+// interruptible JavaScript before the native JSON.stringify sees it; toJSON
+// and getters are honoured as JSON.stringify would.
+func TestDataDeepOrCyclic(t *testing.T) {
+	r := loadWidgets(t, map[string]string{"deep.js": `
+export default {
+  title: "Deep",
+  params: { mode: { type: "string" } },
+  data(ctx, config) {
+    if (config.mode === "deep") { let o = {}; for (let i = 0; i < 100000; i++) o = { o }; return o; }
+    if (config.mode === "cycle") { const o = { a: [] }; o.a.push(o); return o; }
+    return { when: new Date(0), get lazy() { return [1, undefined, () => 1]; }, skip: undefined, f() {}, n: 1 };
+  },
+  template(d, h) { return h.html` + "`<p></p>`" + `; },
+};`}, WithPoolSize(1))
+	for _, mode := range []string{"deep", "cycle"} {
+		_, err := r.Data(context.Background(), Instance{ID: 1, Name: "deep", Config: []byte(`{"mode":"` + mode + `"}`)}, Hub{})
+		if !errors.Is(err, ErrThrown) || !strings.Contains(err.Error(), "nested deeper than 64") {
+			t.Errorf("%s: %v", mode, err)
+		}
+	}
+	out, err := r.Data(context.Background(), Instance{ID: 1, Name: "deep", Config: []byte(`{"mode":"plain"}`)}, Hub{})
+	if err != nil || string(out) != `{"when":"1970-01-01T00:00:00.000Z","lazy":[1,null,null],"n":1}` {
+		t.Errorf("data = %s, %v", out, err)
+	}
+}

@@ -37,7 +37,7 @@ type vm struct {
 	deepFreeze goja.Callable
 	freezeData goja.Callable
 	freezeAll  goja.Callable
-	settle     goja.Callable
+	toPlain    goja.Callable
 	makeCtx    goja.Callable
 	parse      goja.Callable
 	stringify  goja.Callable
@@ -88,7 +88,7 @@ func newVM(o *options, r *Runtime, helpers *goja.Program) (*vm, error) {
 		f, _ := goja.AssertFunction(api.Get(name))
 		return f
 	}
-	v.deepFreeze, v.freezeData, v.freezeAll, v.settle = fn("deepFreeze"), fn("freezeData"), fn("freezeAll"), fn("settle")
+	v.deepFreeze, v.freezeData, v.freezeAll, v.toPlain = fn("deepFreeze"), fn("freezeData"), fn("freezeAll"), fn("toPlain")
 	v.makeCtx, v.parse, v.stringify = fn("makeCtx"), fn("parse"), fn("stringify")
 
 	// Harden before anything else freezes a shared prototype: harden first
