@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"hubs/fedmsg"
 	"hubs/runtime"
@@ -122,7 +123,10 @@ func newMetaRunner(ctx context.Context, widgetsDir, staticDir string) (*metaRunn
 		m.close()
 		return nil, err
 	}
-	if m.rt, err = runtime.New(runtime.WithHelpers(helpers), runtime.WithPoolSize(1)); err != nil {
+	// A file can hold a long history: the call limits of the widget contract
+	// are for widgets serving pages, not for a command going through a file.
+	limits := runtime.WithLimits(runtime.Limits{Data: 10 * time.Minute, Load: 10 * time.Second})
+	if m.rt, err = runtime.New(runtime.WithHelpers(helpers), runtime.WithPoolSize(1), limits); err != nil {
 		m.close()
 		return nil, err
 	}

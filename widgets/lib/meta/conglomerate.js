@@ -4,11 +4,11 @@
 //
 // Each processor may list `conglomerators`: {handles(c), matches(a, b),
 // merge(cs, t)} where a, b and cs are message contexts (see meta.js) and t is
-// the group's template below. The algorithm is fedmsg.meta's: take the first
+// the group's template below. The grouping is fedmsg.meta's: take the first
 // message a conglomerator handles that has later matches (each compared with
 // that first message), replace them all by one merged entry at the first
-// one's place, and repeat until nothing merges; then the next conglomerator.
-// It is quadratic in the number of messages, which is fine for a feed page.
+// one's place, and go on; then the next conglomerator. It is quadratic in
+// the number of messages, which is fine for a feed page.
 
 function num(v) {
   return typeof v === "number" && isFinite(v) ? v : null;
@@ -77,34 +77,33 @@ export function conglomerateMessages(envelopes, meta, contextOf) {
   for (const proc of procs) {
     for (const cg of proc.conglomerators || []) {
       const usable = (it) => it.entry === null && it.c.proc === proc && safe(cg.handles, cg, it.c);
-      for (;;) {
-        let merged = false;
-        for (let i = 0; i < items.length && !merged; i++) {
-          if (!usable(items[i])) continue;
-          const idx = [i];
-          for (let j = i + 1; j < items.length; j++) {
-            if (usable(items[j]) && safe(cg.matches, cg, items[i].c, items[j].c)) idx.push(j);
-          }
-          if (idx.length < 2) continue;
-          const cs = idx.map((k) => items[k].c);
-          const t = template(cs, metaOf);
-          let entry = t;
-          try {
-            entry = Object.assign(t, cg.merge(cs, t));
-          } catch (e) {
-            // A group the conglomerator cannot describe stays ungrouped.
-            continue;
-          }
-          const drop = new Set(idx);
-          const next = [];
-          for (let k = 0; k < items.length; k++) {
-            if (k === i) next.push({ c: cs[0], entry });
-            else if (!drop.has(k)) next.push(items[k]);
-          }
-          items = next;
-          merged = true;
+      // One sweep suffices: a message that had no match among those after
+      // it has none among fewer of them, so after a merge the scan goes on
+      // from the merged entry (fedmsg.meta restarted from the top, to the
+      // same result).
+      for (let i = 0; i < items.length; i++) {
+        if (!usable(items[i])) continue;
+        const idx = [i];
+        for (let j = i + 1; j < items.length; j++) {
+          if (usable(items[j]) && safe(cg.matches, cg, items[i].c, items[j].c)) idx.push(j);
         }
-        if (!merged) break;
+        if (idx.length < 2) continue;
+        const cs = idx.map((k) => items[k].c);
+        const t = template(cs, metaOf);
+        let entry;
+        try {
+          entry = Object.assign(t, cg.merge(cs, t));
+        } catch (e) {
+          // A group the conglomerator cannot describe stays ungrouped.
+          continue;
+        }
+        const drop = new Set(idx);
+        const next = [];
+        for (let k = 0; k < items.length; k++) {
+          if (k === i) next.push({ c: cs[0], entry });
+          else if (!drop.has(k)) next.push(items[k]);
+        }
+        items = next;
       }
     }
   }
