@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -354,5 +355,45 @@ func TestRemoveAbandonedCluster(t *testing.T) {
 	}
 	if err := store.RemoveAbandonedCluster(ctx, t.TempDir()); err == nil {
 		t.Fatal("a folder that is no cluster was removed")
+	}
+}
+
+// TestClusterDeepDataDir: a data folder too deep for a unix socket path (108 bytes) still
+// works; the socket goes to a short folder of its own under the temporary directory.
+func TestClusterDeepDataDir(t *testing.T) {
+	parent := clusterDir(t)
+	if err := os.Chmod(parent, 0o755); err != nil { // the server user must get through it
+		t.Fatal(err)
+	}
+	dir := filepath.Join(parent, strings.Repeat("deep-folder-", 10))
+	c := startCluster(t, dir)
+	u, err := url.Parse(c.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := u.Query().Get("host")
+	t.Cleanup(func() { os.RemoveAll(sock) })
+	if strings.HasPrefix(sock, dir) || len(sock)+len("/.s.PGSQL.5432") > 107 {
+		t.Fatalf("socket folder %q: want a short one outside the deep data folder", sock)
+	}
+	s := openMigrated(t, c.URL())
+	if err := s.Ping(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestClusterUnreachableDataDir: as root, a data folder inside one the postgres user cannot
+// enter gives an error naming that folder and the fix, before anything is started.
+func TestClusterUnreachableDataDir(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root hands the cluster to another user")
+	}
+	if _, err := store.FindPostgres(); err != nil {
+		storetest.RequirePostgres(t, err)
+	}
+	closed := clusterDir(t) // 0700, as MkdirTemp makes it
+	_, err := store.StartCluster(context.Background(), filepath.Join(closed, "var"))
+	if err == nil || !strings.Contains(err.Error(), closed) || !strings.Contains(err.Error(), "chmod o+x") {
+		t.Fatalf("got %v, want an error naming %s and the fix", err, closed)
 	}
 }

@@ -66,7 +66,8 @@ func Main(m *testing.M) int {
 }
 
 // New returns a Store on a fresh, migrated, empty database used by t alone; it is closed and
-// dropped when t ends.
+// dropped when t ends. The package's TestMain must call Main, which stops the private cluster
+// at the end (without it, the cluster outlives the test binary until a later run reaps it).
 func New(t testing.TB) *store.Store {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
