@@ -87,11 +87,17 @@ func (r *Runtime) Data(ctx context.Context, inst Instance, hub Hub) (json.RawMes
 		if goja.IsUndefined(res) {
 			return nil, errUndefined
 		}
-		plain, err := v.toPlain(goja.Undefined(), res, v.rt.ToValue(maxDataDepth))
+		out, err := v.encodeJSON(res, r.opt.limits.Output)
+		if errors.Is(err, errOverCap) {
+			return nil, errTooLarge
+		}
 		if err != nil {
 			return nil, err
 		}
-		return v.stringify(goja.Undefined(), plain)
+		if out == nil {
+			return nil, errUndefined
+		}
+		return v.rt.ToValue(string(out)), nil
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -112,10 +118,6 @@ func (r *Runtime) Data(ctx context.Context, inst Instance, hub Hub) (json.RawMes
 	return json.RawMessage(s), nil
 }
 
-// maxDataDepth bounds how deeply data()'s result may nest (see toPlain in
-// sandbox.js).
-const maxDataDepth = 64
-
 var promiseType = reflect.TypeOf((*goja.Promise)(nil))
 
 // asPromise recognises a promise without Export, which would copy any
@@ -130,6 +132,7 @@ func asPromise(v goja.Value) (*goja.Promise, bool) {
 }
 
 var (
+	errTooLarge  = errors.New("data() returned more JSON than the output cap")
 	errPending   = errors.New("data() returned a promise that never settled (awaiting something that never resolves?)")
 	errUndefined = errors.New("data() returned undefined: return a JSON-able value")
 )
@@ -173,6 +176,13 @@ func (r *Runtime) callError(w *Widget, fn string, err error) error {
 	}
 	if errors.Is(err, errPending) || errors.Is(err, errUndefined) {
 		return w.contractError(fn, "", err.Error())
+	}
+	if errors.Is(err, errTooLarge) {
+		return &Error{Widget: w.Name, Function: fn, File: w.Display, Err: ErrOutputTooLarge,
+			Message: fmt.Sprintf("data() returned more than the %d bytes of JSON allowed", r.opt.limits.Output)}
+	}
+	if errors.Is(err, errTooDeep) {
+		return &Error{Widget: w.Name, Function: fn, File: w.Display, Err: ErrContract, Message: err.Error()}
 	}
 	return err
 }

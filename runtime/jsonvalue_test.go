@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/dop251/goja"
@@ -91,5 +93,48 @@ func TestJSONBuilderMatchesJSONParse(t *testing.T) {
 	res, err := fn(goja.Undefined(), frozen)
 	if err != nil || res.String() != "TypeError,TypeError,TypeError,TypeError,TypeError" {
 		t.Errorf("frozen value changed: %v %v", res, err)
+	}
+}
+
+// TestJSONEncoderMatchesStringify: data()'s Go-side encoder writes what
+// JSON.stringify writes.
+func TestJSONEncoderMatchesStringify(t *testing.T) {
+	r := newTestRuntime(t, WithPoolSize(1))
+	v, err := r.pool.get(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.pool.put(v)
+	cases := []string{
+		`null`, `true`, `0`, `-0`, `1e21`, `1e-7`, `0.1 + 0.2`, `NaN`, `-Infinity`, `2 ** 53 + 2`, `-12`,
+		`"plain"`, `"quote \" backslash \\ nl \n tab \t nul \u0000 del \u007f"`, `"é日🎉 \u2028"`, `"<script>&"`,
+		`[]`, `{}`, `[1, undefined, () => 1, Symbol("s"), null]`, `({ a: undefined, b: () => 1, c: 1, [Symbol("s")]: 2 })`,
+		`({ z: 1, a: 2, 10: 3, 2: 4 })`, `({ d: new Date(86400000), n: new Number(3), s: new String("x"), b: new Boolean(false) })`,
+		`({ get g() { return [1, { x: 2 }]; }, toJSON: undefined })`, `({ toJSON(k) { return { key: k }; } })`,
+		`({ a: { toJSON(k) { return "key " + k; } }, l: [{ toJSON(k) { return k; } }] })`,
+		`Object.create({ inherited: 1 }, { own: { value: 2, enumerable: true }, hidden: { value: 3 } })`,
+		`JSON.parse('{"__proto__": {"x": 1}, "y": 2}')`, `new Map([[1, 2]])`, `[[[[[[1]]]]]]`, `/re/g`,
+	}
+	for _, c := range cases {
+		t.Run(c, func(t *testing.T) {
+			val, err := v.rt.RunString("(" + c + ")")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := v.stringify(goja.Undefined(), val)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := v.encodeJSON(val, 1<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != want.String() {
+				t.Errorf("encoder %s\nstringify %s", got, want)
+			}
+		})
+	}
+	if _, err := v.encodeJSON(v.rt.ToValue(strings.Repeat("x", 100)), 50); !errors.Is(err, errOverCap) {
+		t.Errorf("cap: %v", err)
 	}
 }

@@ -75,7 +75,7 @@ func TestLimits(t *testing.T) {
 		{"data", "loop", ErrTimeout, "did not finish within 300ms"},
 		{"data", "async-loop", ErrTimeout, "did not finish"},
 		{"data", "recurse", ErrStackOverflow, "bad.js:7:"},
-		{"data", "huge", ErrOutputTooLarge, "more than the 65536 allowed"},
+		{"data", "huge", ErrOutputTooLarge, "more than the 65536 bytes of JSON allowed"},
 		{"data", "throw", ErrThrown, "bad.js:13:"},
 		{"data", "reject", ErrThrown, "TypeError: rejected on purpose"},
 		{"data", "never", ErrContract, "never settled"},
@@ -153,9 +153,9 @@ func TestBatchGoesOnAfterAFailure(t *testing.T) {
 	}
 }
 
-// TestDataDeepOrCyclic: a result nested too deeply, or cyclic, is refused by
-// interruptible JavaScript before the native JSON.stringify sees it; toJSON
-// and getters are honoured as JSON.stringify would.
+// TestDataDeepOrCyclic: a result nested too deeply, or cyclic, is refused
+// by the bounded encoder; toJSON and getters are honoured as JSON.stringify
+// would.
 func TestDataDeepOrCyclic(t *testing.T) {
 	r := loadWidgets(t, map[string]string{"deep.js": `
 export default {
@@ -170,7 +170,7 @@ export default {
 };`}, WithPoolSize(1))
 	for _, mode := range []string{"deep", "cycle"} {
 		_, err := r.Data(context.Background(), Instance{ID: 1, Name: "deep", Config: []byte(`{"mode":"` + mode + `"}`)}, Hub{})
-		if !errors.Is(err, ErrThrown) || !strings.Contains(err.Error(), "nested deeper than 64") {
+		if !errors.Is(err, ErrContract) || !strings.Contains(err.Error(), "nested deeper than 64") {
 			t.Errorf("%s: %v", mode, err)
 		}
 	}

@@ -47,37 +47,6 @@
     for (let i = 0; i < arrays.length; i++) Object.freeze(arrays[i]);
   }
 
-  // toPlain copies what data() returned into plain JSON data (toJSON applied,
-  // getters read once, functions and undefined dropped), refusing more than
-  // maxDepth levels. JSON.stringify is native: it cannot be interrupted by
-  // the time limit, recurses on the Go stack and checks for cycles in time
-  // proportional to the depth, so it only ever sees this bounded copy. Being
-  // JavaScript, the copy is interruptible, and a cycle ends at the depth cap.
-  function toPlain(v, maxDepth) {
-    return copy(v, "", 0);
-    function copy(x, key, depth) {
-      if (x !== null && (typeof x === "object" || typeof x === "bigint") && typeof x.toJSON === "function") x = x.toJSON(key);
-      if (typeof x !== "object" || x === null) return x;
-      if (depth >= maxDepth) throw new RangeError("data() returned a value nested deeper than " + maxDepth + " levels (or a cycle)");
-      if (Array.isArray(x)) {
-        const out = new Array(x.length);
-        for (let i = 0; i < x.length; i++) {
-          const c = copy(x[i], String(i), depth + 1);
-          out[i] = typeof c === "function" || typeof c === "symbol" ? null : c;
-        }
-        return out;
-      }
-      const out = {};
-      for (const k of Object.keys(x)) {
-        const c = copy(x[k], k, depth + 1);
-        if (c !== undefined && typeof c !== "function" && typeof c !== "symbol") {
-          Object.defineProperty(out, k, { value: c, writable: true, enumerable: true, configurable: true });
-        }
-      }
-      return out;
-    }
-  }
-
   // allowOverride turns data properties of a shared prototype into accessors
   // whose setter defines an own property on the receiver. Without it, freezing
   // Object.prototype breaks ordinary code such as `this.name = "MyError"` in an
@@ -181,5 +150,5 @@
     });
   }
 
-  return { deepFreeze, freezeData, freezeAll, harden, toPlain, makeCtx, parse: JSON.parse, stringify: JSON.stringify };
+  return { deepFreeze, freezeData, freezeAll, harden, makeCtx, parse: JSON.parse, stringify: JSON.stringify };
 })

@@ -37,7 +37,6 @@ type vm struct {
 	deepFreeze goja.Callable
 	freezeData goja.Callable
 	freezeAll  goja.Callable
-	toPlain    goja.Callable
 	makeCtx    goja.Callable
 	parse      goja.Callable
 	stringify  goja.Callable
@@ -88,7 +87,7 @@ func newVM(o *options, r *Runtime, helpers *goja.Program) (*vm, error) {
 		f, _ := goja.AssertFunction(api.Get(name))
 		return f
 	}
-	v.deepFreeze, v.freezeData, v.freezeAll, v.toPlain = fn("deepFreeze"), fn("freezeData"), fn("freezeAll"), fn("toPlain")
+	v.deepFreeze, v.freezeData, v.freezeAll = fn("deepFreeze"), fn("freezeData"), fn("freezeAll")
 	v.makeCtx, v.parse, v.stringify = fn("makeCtx"), fn("parse"), fn("stringify")
 
 	// Harden before anything else freezes a shared prototype: harden first
