@@ -154,10 +154,10 @@ function context(env) {
 }
 
 function call(p, fn, c, dflt) {
-  const f = p[fn];
-  if (f === undefined) return dflt;
+  if (p[fn] === undefined) return dflt;
   try {
-    const v = f.call(p, c);
+    // A method call, not f.call(p, c): half the cost in goja.
+    const v = p[fn](c);
     return v === undefined ? dflt : v;
   } catch (e) {
     return dflt;
@@ -171,7 +171,8 @@ function list(p, fn, c) {
 // A processor that meets a message missing a field it expects builds
 // "undefined" into its text rather than throwing. When the message itself
 // never says "undefined", such text is dropped: no sentence beats a wrong
-// one. The scan of the message runs only in that rare case.
+// one. The scan of the message runs only in that rare case. (Usernames and
+// packages are fields as found, never built up, so they need no check.)
 function saysUndefined(v, depth) {
   if (typeof v === "string") return v.indexOf("undefined") >= 0;
   if (v === null || typeof v !== "object" || depth > 8) return false;
@@ -190,10 +191,11 @@ function clean(text, c, empty) {
 }
 
 function cleanList(list, c) {
-  for (let i = 0; i < list.length; i++) {
-    if (list[i].indexOf("undefined") >= 0 && !saysUndefined(c.msg, 0)) return list.filter((x) => x.indexOf("undefined") < 0);
-  }
-  return list;
+  if (list.length === 0) return list;
+  // One native search over the joined list beats a call per item in goja.
+  const all = list.length === 1 ? list[0] : list.join("\n");
+  if (all.indexOf("undefined") < 0 || saysUndefined(c.msg, 0)) return list;
+  return list.filter((x) => x.indexOf("undefined") < 0);
 }
 
 /**
@@ -211,8 +213,8 @@ export function meta(env) {
     link: clean(call(p, "link", c, null), c, null),
     icon: icon === undefined ? null : icon,
     secondary_icon: clean(call(p, "secondary_icon", c, null), c, null),
-    usernames: cleanList(list(p, "usernames", c), c),
-    packages: cleanList(list(p, "packages", c), c),
+    usernames: list(p, "usernames", c),
+    packages: list(p, "packages", c),
     objects: cleanList(list(p, "objects", c), c),
   };
 }
@@ -220,13 +222,13 @@ export function meta(env) {
 /** usernames returns only the message's sorted unique usernames (the hint index's need). */
 export function usernames(env) {
   const c = fill(scratch, env);
-  return cleanList(list(c.proc, "usernames", c), c);
+  return list(c.proc, "usernames", c);
 }
 
 /** packages returns only the message's sorted unique package names (the archive's need). */
 export function packages(env) {
   const c = fill(scratch, env);
-  return cleanList(list(c.proc, "packages", c), c);
+  return list(c.proc, "packages", c);
 }
 
 /**

@@ -78,10 +78,11 @@ export function normalize(v) {
     return [];
   }
   const out = [];
+  let n = 0;
   for (let i = 0; i < arr.length; i++) {
     const x = arr[i];
     if (x === null || x === undefined || x === "") continue;
-    out.push(typeof x === "string" ? x : String(x));
+    out[n++] = typeof x === "string" ? x : String(x); // cheaper than push in goja
   }
   if (out.length < 2) return out;
   sortStrings(out);
