@@ -206,5 +206,5 @@ export default {
 	b.StopTimer()
 	goruntime.GC()
 	goruntime.ReadMemStats(&after)
-	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(b.N)/1024, "kB/instance")
+	b.ReportMetric((float64(after.HeapAlloc)-float64(before.HeapAlloc))/float64(b.N)/1024, "kB/instance")
 }
