@@ -423,14 +423,18 @@ func mustJSON(v any) string {
 // congFields are compared in every expected entry; times within a microsecond.
 var congFields = []string{"subtitle", "link", "icon", "secondary_icon", "usernames", "packages", "topics", "categories", "start_time", "end_time", "timestamp"}
 
-func TestMetaConglomerate(t *testing.T) {
-	r := metaRuntime(t)
-	type example struct {
-		Originals []json.RawMessage      `json:"originals"`
-		Expected  []map[string]any       `json:"expected"`
-		Source    struct{ Class string } `json:"source"`
-	}
-	exs := readJSONL[example](t, "testdata/meta/conglomerate_examples.jsonl")
+// congExample is one conglomeration example: messages and the entries they fold into.
+type congExample struct {
+	Originals []json.RawMessage `json:"originals"`
+	Expected  []map[string]any  `json:"expected"`
+	Source    struct{ Class string }
+}
+
+// scoreConglomerate runs conglomerate() through the runtime on every example
+// of path and returns how many came out right.
+func scoreConglomerate(t *testing.T, r *runtime.Runtime, path string) (pass, total int) {
+	t.Helper()
+	exs := readJSONL[congExample](t, path)
 	groups := make([][]json.RawMessage, len(exs))
 	for i, ex := range exs {
 		groups[i] = ex.Originals
@@ -441,7 +445,6 @@ func TestMetaConglomerate(t *testing.T) {
 	if len(got) != len(exs) {
 		t.Fatalf("conglomerate returned %d results for %d examples", len(got), len(exs))
 	}
-	pass := 0
 	for i, ex := range exs {
 		problems := congProblems(t, ex.Originals, ex.Expected, got[i])
 		if len(problems) == 0 {
@@ -451,9 +454,24 @@ func TestMetaConglomerate(t *testing.T) {
 		}
 		t.Logf("FAIL %s:\n  %s", ex.Source.Class, strings.Join(problems, "\n  "))
 	}
-	t.Logf("conglomerate: %d/%d examples", pass, len(exs))
+	return pass, len(exs)
+}
+
+func TestMetaConglomerate(t *testing.T) {
+	r := metaRuntime(t)
+	pass, total := scoreConglomerate(t, r, "testdata/meta/conglomerate_examples.jsonl")
+	t.Logf("conglomerate: %d/%d examples", pass, total)
 	if pass < metaConglomerateTarget {
-		t.Errorf("conglomerate: %d/%d examples, target %d", pass, len(exs), metaConglomerateTarget)
+		t.Errorf("conglomerate: %d/%d examples, target %d", pass, total, metaConglomerateTarget)
+	}
+}
+
+// TestMetaConglomerateHeldOut: conglomerations of a service absent from the
+// examples (hubs); every one must come out right.
+func TestMetaConglomerateHeldOut(t *testing.T) {
+	r := metaRuntime(t)
+	if pass, total := scoreConglomerate(t, r, "testdata/meta/conglomerate_heldout.jsonl"); pass != total {
+		t.Errorf("held-out conglomerate: %d/%d examples", pass, total)
 	}
 }
 

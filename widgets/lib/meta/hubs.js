@@ -37,8 +37,46 @@ function fields(m) {
   return { hub, widget };
 }
 
+// Bursts of configuration changes (someone tuning a widget) fold into one
+// entry per hub, and per widget.
+function hubKey(m) {
+  return m.hub_id !== undefined ? m.hub_id : fields(m).hub;
+}
+function widgetKey(m) {
+  return m.widget_id !== undefined ? m.widget_id : fields(m).widget;
+}
+const isWidgetUpdate = (c) => c.rest === "widget.updated" || c.rest === "widget.update";
+const CONGLOMERATORS = [
+  {
+    handles: (c) => c.rest === "hub.updated" || c.rest === "hub.update",
+    matches: (a, b) => hubKey(a.msg) === hubKey(b.msg),
+    merge(cs) {
+      const m = cs[0].msg;
+      return {
+        subtitle: "Hub " + fields(m).hub + "'s configuration was changed " + cs.length + " times",
+        secondary_icon: ICON,
+        link: m.hub_url || null,
+      };
+    },
+  },
+  {
+    handles: isWidgetUpdate,
+    matches: (a, b) => hubKey(a.msg) === hubKey(b.msg) && widgetKey(a.msg) === widgetKey(b.msg),
+    merge(cs) {
+      const m = cs[0].msg;
+      const { hub, widget } = fields(m);
+      return {
+        subtitle: "On hub " + hub + ', the configuration for widget "' + widget + '" was changed ' + cs.length + " times",
+        secondary_icon: ICON,
+        link: m.hub_url || null,
+      };
+    },
+  },
+];
+
 export default {
   names: ["hubs"],
+  conglomerators: CONGLOMERATORS,
   icon: ICON,
   subtitle(c) {
     const m = c.msg;
