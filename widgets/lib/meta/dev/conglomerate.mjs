@@ -1,5 +1,5 @@
 // Development harness (node): scores conglomerate() against the examples.
-//   node widgets/lib/meta/dev/conglomerate.mjs [--show]
+//   node widgets/lib/meta/dev/conglomerate.mjs [--show] [--heldout]
 import { readFileSync } from "node:fs";
 import { conglomerate, setAccounts } from "../../meta.js";
 
@@ -12,7 +12,7 @@ const same = (f, a, b) => {
   return JSON.stringify(a) === JSON.stringify(b);
 };
 let pass = 0, total = 0;
-for (const line of readFileSync((process.argv.includes("--heldout") ? "/work/main/runtime/testdata/meta/conglomerate_heldout.jsonl" : "/work/shared/fixtures/fedmsg/conglomerate_examples.jsonl"), "utf8").split("\n")) {
+for (const line of readFileSync(new URL("../../../../runtime/testdata/meta/" + (process.argv.includes("--heldout") ? "conglomerate_heldout.jsonl" : "conglomerate_examples.jsonl"), import.meta.url).pathname, "utf8").split("\n")) {
   if (!line.trim()) continue;
   const ex = JSON.parse(line);
   total++;
