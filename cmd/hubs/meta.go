@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"hubs/fedmsg"
@@ -19,7 +20,7 @@ import (
 // the runtime runs library code only inside a widget. Its module state keeps
 // the conglomeration between the calls that page through it (data() output
 // is capped, so results leave in pages).
-const metaWrapper = `import { conglomerate, meta } from "./lib/meta.js";
+const metaWrapper = `import { conglomerate, meta, setAccounts } from "./lib/meta.js";
 
 let groups = [];
 
@@ -27,6 +28,7 @@ export default {
   title: "hubs meta",
   params: {},
   data(ctx, config) {
+    if (config.accounts) setAccounts(config.accounts);
     if (config.envelopes) return config.envelopes.map((env) => meta(env));
     if (config.conglomerate) {
       groups = conglomerate(config.conglomerate);
@@ -52,12 +54,13 @@ func runMeta(ctx context.Context, args []string) error {
 func runMetaTo(ctx context.Context, stdout io.Writer, args []string) error {
 	fs := newFlagSet("meta", "meta FILE.jsonl [flags]")
 	var (
-		widgetsDir, staticDir string
-		congl                 bool
+		widgetsDir, staticDir, accountsFile string
+		congl                               bool
 	)
 	fs.envString(&widgetsDir, "widgets-dir", "HUBS_WIDGETS_DIR", "widgets", "folder of the widget files; meta.js is lib/meta.js in it")
 	fs.envString(&staticDir, "static-dir", "HUBS_STATIC_DIR", "static", "folder of the browser assets (the runtime needs h.js)")
 	fs.BoolVar(&congl, "conglomerate", false, "print feed entries that group related messages, instead of one description per message")
+	fs.StringVar(&accountsFile, "accounts", "", "JSON object mapping IRC nicks and e-mail addresses to Fedora usernames")
 	files, err := parseWithPositional(fs, args)
 	if err != nil {
 		return err
@@ -77,11 +80,30 @@ func runMetaTo(ctx context.Context, stdout io.Writer, args []string) error {
 		return fmt.Errorf("meta %s: %w", files[0], err)
 	}
 
+	var accounts map[string]string
+	if accountsFile != "" {
+		b, err := os.ReadFile(accountsFile)
+		if err != nil {
+			return fmt.Errorf("meta: accounts: %w", err)
+		}
+		var raw map[string]any
+		if err := json.Unmarshal(b, &raw); err != nil {
+			return fmt.Errorf("meta: accounts %s: %w", accountsFile, err)
+		}
+		accounts = map[string]string{}
+		for k, v := range raw {
+			if s, ok := v.(string); ok && !strings.HasPrefix(k, "_") { // "_comment" and the like
+				accounts[k] = s
+			}
+		}
+	}
+
 	m, err := newMetaRunner(ctx, widgetsDir, staticDir)
 	if err != nil {
 		return fmt.Errorf("meta: %w", err)
 	}
 	defer m.close()
+	m.accounts = accounts
 	bodies := make([]json.RawMessage, len(envs))
 	for i, e := range envs {
 		bodies[i] = e.Body
@@ -101,8 +123,9 @@ func runMetaTo(ctx context.Context, stdout io.Writer, args []string) error {
 // metaRunner holds a runtime loaded with the wrapper widget, in a temporary
 // widgets root that holds a copy of meta.js and its service files.
 type metaRunner struct {
-	rt   *runtime.Runtime
-	root string
+	rt       *runtime.Runtime
+	root     string
+	accounts map[string]string // installed with setAccounts on every call
 }
 
 func newMetaRunner(ctx context.Context, widgetsDir, staticDir string) (*metaRunner, error) {
@@ -167,7 +190,10 @@ func (m *metaRunner) close() {
 	os.RemoveAll(m.root)
 }
 
-func (m *metaRunner) call(ctx context.Context, config any) (json.RawMessage, error) {
+func (m *metaRunner) call(ctx context.Context, config map[string]any) (json.RawMessage, error) {
+	if m.accounts != nil {
+		config["accounts"] = m.accounts
+	}
 	cfg, err := json.Marshal(config)
 	if err != nil {
 		return nil, err

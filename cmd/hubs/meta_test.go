@@ -62,6 +62,41 @@ func TestMetaCommand(t *testing.T) {
 	}
 }
 
+// TestMetaCommandAccounts: --accounts resolves a person the message names by
+// e-mail (Bugzilla's way) to their Fedora account.
+func TestMetaCommandAccounts(t *testing.T) {
+	dir := t.TempDir()
+	msg := filepath.Join(dir, "bz.jsonl")
+	env := `{"topic": "org.fedoraproject.prod.bugzilla.bug.new", "timestamp": 1, "msg": {"bug": {"id": 7, "summary": "crash", "component": "nethack", "product": "Fedora", "creator": "someone@example.com", "cc": [], "weburl": "https://bugzilla.redhat.com/show_bug.cgi?id=7"}}}`
+	if err := os.WriteFile(msg, []byte(env+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	accounts := filepath.Join(dir, "accounts.json")
+	if err := os.WriteFile(accounts, []byte(`{"_comment": "test", "someone@example.com": "someone"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name     string
+		args     []string
+		subtitle string
+		users    []any
+	}{
+		{"without", metaArgs(msg), "someone@example.com filed a new bug RHBZ#7 'crash'", []any{}},
+		{"with", metaArgs("--accounts", accounts, msg), "someone filed a new bug RHBZ#7 'crash'", []any{"someone"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := runMetaTo(context.Background(), &out, c.args); err != nil {
+				t.Fatal(err)
+			}
+			got := jsonLines(t, out.Bytes())
+			if len(got) != 1 || got[0]["subtitle"] != c.subtitle || !reflect.DeepEqual(got[0]["usernames"], c.users) {
+				t.Fatalf("got %s, want subtitle %q and usernames %v", out.String(), c.subtitle, c.users)
+			}
+		})
+	}
+}
+
 func TestMetaCommandConglomerate(t *testing.T) {
 	var out bytes.Buffer
 	if err := runMetaTo(context.Background(), &out, metaArgs("--conglomerate", "testdata/meta/bodhi_comments.jsonl")); err != nil {
