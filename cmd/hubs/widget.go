@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"hubs/engine"
 	"hubs/fedmsg"
 	"hubs/runtime"
 )
@@ -418,7 +419,7 @@ func widgetData(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		return err
 	}
 	defer closeDB()
-	host := storeHost{s}
+	host := engine.Host{Store: s}
 	r, err := wf.runtime(runtime.WithHost(host))
 	if err != nil {
 		return err
@@ -434,7 +435,7 @@ func widgetData(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	}
 	h := runtime.Hub{Name: "cli"}
 	if hub != "" {
-		if h, err = host.hub(ctx, hub); err != nil {
+		if h, err = host.Hub(ctx, hub); err != nil {
 			return err
 		}
 	}
