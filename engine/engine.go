@@ -117,6 +117,9 @@ type Engine struct {
 	index     *index
 	hubs      map[string]runtime.Hub // ctx.hub, cached; dropped on hub and role changes
 
+	// observe, when set (benchmarks), sees every message-to-update latency.
+	observe func(time.Duration)
+
 	started bool
 	stop    context.CancelFunc
 	wg      sync.WaitGroup
@@ -560,7 +563,11 @@ func (e *Engine) publish(u Update, since time.Time) {
 	}
 	e.streams.publish(u)
 	if !since.IsZero() {
-		e.metrics.Latency.Observe(time.Since(since).Seconds())
+		d := time.Since(since)
+		e.metrics.Latency.Observe(d.Seconds())
+		if e.observe != nil {
+			e.observe(d)
+		}
 	}
 }
 

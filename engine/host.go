@@ -71,7 +71,11 @@ func (h Host) User(ctx context.Context, name string) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"username": u.Username, "full_name": u.FullName, "created": u.Created.UTC().Format(time.RFC3339)}, nil
+	hubs, err := h.Store.HubsOf(ctx, name) // hub -> roles: the subscriptions widget's data
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"username": u.Username, "full_name": u.FullName, "created": u.Created.UTC().Format(time.RFC3339), "hubs": hubs}, nil
 }
 
 // Hub builds ctx.hub for the hub called name.

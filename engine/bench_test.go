@@ -1,0 +1,339 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"hubs/fedmsg"
+	"hubs/runtime"
+	"hubs/store"
+	"hubs/store/storetest"
+)
+
+// benchHubs is the size of the benchmark site: user hubs in the default layout
+// (store.UserLayout, 7 widgets each: 140,000 instances).
+const benchHubs = 20_000
+
+// benchModules is the runtime's per-VM module cache for the benchmark (runtime default
+// 512); see the README's Performance section for the effect.
+var benchModules = 512
+
+type benchSite struct {
+	e        *Engine
+	frames   [][][]byte      // real fixture messages as they come off the bus
+	ids      []int64         // every instance
+	users    map[string]bool // the users the fixture messages name
+	hot      []int64         // the instances on those users' hubs
+	loadTime time.Duration
+}
+
+// newBenchSite builds the site: the fixture users (as fedmsg.meta names them) and
+// synthetic ones up to benchHubs, each with a user hub in the default layout, written
+// with COPY; the fixture messages archived; the engine started on the benchmark widgets.
+func newBenchSite(b *testing.B) *benchSite {
+	b.Helper()
+	ctx := context.Background()
+	st := storetest.New(b)
+	meta, err := NewMeta(ctx, "../widgets", helpersJS(b), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer meta.Close()
+
+	site := &benchSite{users: map[string]bool{}}
+	users := site.users
+	for _, r := range readFixtures(b) {
+		frames := [][]byte{[]byte(r.Topic), r.Msg}
+		env, err := fedmsg.Parse(frames)
+		if err != nil {
+			continue
+		}
+		if env.Usernames, env.Packages, err = meta.Extract(ctx, env); err != nil {
+			b.Fatal(err)
+		}
+		for _, u := range env.Usernames {
+			users[u] = true
+		}
+		if _, err := st.ArchiveMessage(ctx, archived(env)); err != nil {
+			b.Fatal(err)
+		}
+		site.frames = append(site.frames, frames)
+	}
+	names := make([]string, 0, benchHubs)
+	for u := range users {
+		if store.ValidateHubName(u) == nil {
+			names = append(names, u)
+		}
+	}
+	sort.Strings(names)
+	for i := 0; len(names) < benchHubs; i++ {
+		names = append(names, fmt.Sprintf("user%05d", i))
+	}
+	names = names[:benchHubs]
+
+	hubRows := make([][]any, len(names))
+	var widgetRows [][]any
+	for i, n := range names {
+		hubRows[i] = []any{n, n, true}
+		pos := map[store.Column]int{}
+		for _, w := range store.UserLayout(n) {
+			cfg, _ := json.Marshal(w.Config)
+			widgetRows = append(widgetRows, []any{n, w.Name, string(w.Column), pos[w.Column], string(cfg)})
+			pos[w.Column]++
+		}
+	}
+	pool := st.Pool()
+	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"hubs"}, []string{"name", "summary", "user_hub"}, pgx.CopyFromRows(hubRows)); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"widgets"}, []string{"hub", "name", "column", "position", "config"}, pgx.CopyFromRows(widgetRows)); err != nil {
+		b.Fatal(err)
+	}
+
+	rt, err := runtime.New(runtime.WithHelpers(helpersJS(b)), runtime.WithHost(Host{Store: st}),
+		runtime.WithModulesPerRuntime(benchModules))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := rt.LoadDir(ctx, "testdata/bench"); err != nil {
+		b.Fatal(err)
+	}
+	m, err := NewMeta(ctx, "../widgets", helpersJS(b), 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(m.Close)
+	// 256 MB of cache: all 140,000 instances' data fits, as it would in production.
+	e, err := New(st, rt, WithMeta(m), WithCacheMB(256))
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	if err := e.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	site.loadTime = time.Since(start)
+	b.Cleanup(e.Close)
+	site.e = e
+	for id, in := range e.instances {
+		site.ids = append(site.ids, id)
+		if users[in.hub] {
+			site.hot = append(site.hot, id)
+		}
+	}
+	slices.Sort(site.ids)
+	if len(site.ids) != len(widgetRows) {
+		b.Fatalf("engine holds %d instances, want %d", len(site.ids), len(widgetRows))
+	}
+	return site
+}
+
+// idle waits until no rebuild is queued or running.
+func (e *Engine) idle() {
+	for {
+		busy := false
+		e.queue.mu.Lock()
+		busy = len(e.queue.items) > 0
+		e.queue.mu.Unlock()
+		if !busy {
+			e.mu.RLock()
+			for _, in := range e.instances {
+				in.mu.Lock()
+				busy = in.running || in.queued
+				in.mu.Unlock()
+				if busy {
+					break
+				}
+			}
+			e.mu.RUnlock()
+		}
+		if !busy {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// receive is what the intake and Receive do for one message, minus the archive (measured
+// on its own in store's benchmarks): parse the frames, fedmsg.meta's usernames, then the
+// engine.
+func (s *benchSite) receive(ctx context.Context, b *testing.B, i int) {
+	env, err := fedmsg.Parse(s.frames[i%len(s.frames)])
+	if err != nil {
+		b.Fatal(err)
+	}
+	env.Received = time.Now()
+	if env.Usernames, env.Packages, err = s.e.Extract(env); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.e.Handle(ctx, env); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkEngine: 140,000 widget instances on 20,000 user hubs, real fixture messages.
+//
+//   - throughput: messages pushed as fast as they go through parse -> meta usernames ->
+//     hint index -> shouldInvalidate -> queued rebuilds; the clock stops when every
+//     rebuild is done. msg/s is the figure; rebuilds/msg shows the coalescing.
+//   - latency-100/s: one message every 10 ms; p50/p99/max from message received to each
+//     update published.
+func BenchmarkEngine(b *testing.B) {
+	site := newBenchSite(b)
+	ctx := context.Background()
+	b.Logf("%d instances on %d hubs loaded and indexed in %v", len(site.ids), benchHubs, site.loadTime)
+	// Warm the cache of the hubs the messages concern, as a running site would have it
+	// (their pages have been viewed); the other 19,900 hubs' data is not needed.
+	warm := time.Now()
+	var wg sync.WaitGroup
+	next := make(chan int64)
+	for range 4 {
+		wg.Go(func() {
+			for id := range next {
+				if _, err := site.e.Data(ctx, id); err != nil {
+					b.Error(err)
+				}
+			}
+		})
+	}
+	for _, id := range site.hot {
+		next <- id
+	}
+	close(next)
+	wg.Wait()
+	b.Logf("cache warmed (%d builds) in %v", len(site.hot), time.Since(warm))
+
+	// The steps of one message alone, without the rebuilds: where the time goes.
+	b.Run("steps", func(b *testing.B) {
+		var parse, meta, index, invalidate time.Duration
+		var ids []int64
+		var verdicts []bool
+		for i := range b.N {
+			t0 := time.Now()
+			env, err := fedmsg.Parse(site.frames[i%len(site.frames)])
+			if err != nil {
+				b.Fatal(err)
+			}
+			t1 := time.Now()
+			if env.Usernames, env.Packages, err = site.e.Extract(env); err != nil {
+				b.Fatal(err)
+			}
+			t2 := time.Now()
+			site.e.mu.RLock()
+			ids = site.e.index.candidates(env.ShortTopic(), env.Category(), env.Usernames, "", ids)
+			insts := make([]runtime.Instance, 0, len(ids))
+			for _, id := range ids {
+				insts = append(insts, site.e.instances[id].runtimeInstance())
+			}
+			site.e.mu.RUnlock()
+			t3 := time.Now()
+			verdicts, _ = site.e.rt.Invalidations(ctx, env.Body, insts, verdicts)
+			t4 := time.Now()
+			parse, meta, index, invalidate = parse+t1.Sub(t0), meta+t2.Sub(t1), index+t3.Sub(t2), invalidate+t4.Sub(t3)
+		}
+		n := float64(b.N)
+		b.ReportMetric(float64(parse.Microseconds())/n, "parse-µs")
+		b.ReportMetric(float64(meta.Microseconds())/n, "meta-µs")
+		b.ReportMetric(float64(index.Microseconds())/n, "index-µs")
+		b.ReportMetric(float64(invalidate.Microseconds())/n, "shouldInvalidate-µs")
+	})
+
+	b.Run("throughput", func(b *testing.B) {
+		rebuilds := value(site.e.metrics.Rebuilds.WithLabelValues(ResultOK)) + value(site.e.metrics.Rebuilds.WithLabelValues(ResultError))
+		calls := value(site.e.metrics.JSCalls.WithLabelValues(fnInvalidate))
+		b.ResetTimer()
+		start := time.Now()
+		for i := range b.N {
+			site.receive(ctx, b, i)
+		}
+		site.e.idle()
+		elapsed := time.Since(start)
+		b.StopTimer()
+		after := value(site.e.metrics.Rebuilds.WithLabelValues(ResultOK)) + value(site.e.metrics.Rebuilds.WithLabelValues(ResultError))
+		b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msg/s")
+		b.ReportMetric((after-rebuilds)/float64(b.N), "rebuilds/msg")
+		b.ReportMetric((value(site.e.metrics.JSCalls.WithLabelValues(fnInvalidate))-calls)/float64(b.N), "candidates/msg")
+	})
+
+	b.Run("latency-100/s", func(b *testing.B) {
+		var mu sync.Mutex
+		var lat []time.Duration
+		site.e.observe = func(d time.Duration) {
+			mu.Lock()
+			lat = append(lat, d)
+			mu.Unlock()
+		}
+		defer func() { site.e.observe = nil }()
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		b.ResetTimer()
+		for i := range b.N {
+			<-tick.C
+			site.receive(ctx, b, i)
+		}
+		site.e.idle()
+		b.StopTimer()
+		mu.Lock()
+		defer mu.Unlock()
+		if len(lat) == 0 {
+			b.Fatal("no update published")
+		}
+		slices.Sort(lat)
+		pct := func(p float64) float64 {
+			return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
+		}
+		b.ReportMetric(pct(0.5), "p50-ms")
+		b.ReportMetric(pct(0.99), "p99-ms")
+		b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-ms")
+		b.ReportMetric(float64(len(lat))/float64(b.N), "updates/msg")
+	})
+}
+
+// BenchmarkDataHit is the page-load path: Data of a cached instance.
+func BenchmarkDataHit(b *testing.B) {
+	var ws []store.Widget
+	h := newBenchHarness(b, func(st *store.Store) {
+		ws = mustHub(b, st, "alice", store.NewWidget{Name: "note", Column: store.ColumnLeft, Config: map[string]any{"text": "hi"}})
+	})
+	ctx := context.Background()
+	if _, err := h.Data(ctx, ws[0].ID); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := h.Data(ctx, ws[0].ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func newBenchHarness(b *testing.B, setup func(st *store.Store)) *Engine {
+	ctx := context.Background()
+	st := storetest.New(b)
+	setup(st)
+	rt, err := runtime.New(runtime.WithHelpers(helpersJS(b)), runtime.WithHost(Host{Store: st}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := rt.LoadDir(ctx, "testdata/widgets"); err != nil {
+		b.Fatal(err)
+	}
+	e, err := New(st, rt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := e.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(e.Close)
+	return e
+}
