@@ -466,6 +466,16 @@ func TestMetaConglomerate(t *testing.T) {
 	}
 }
 
+// TestMetaConglomerateBuilds: Koji builds fold by build, then by person and
+// state (fedmsg.meta had no conglomerator for them; the issue asks for "one
+// build's many state changes").
+func TestMetaConglomerateBuilds(t *testing.T) {
+	r := metaRuntime(t)
+	if pass, total := scoreConglomerate(t, r, "testdata/meta/conglomerate_builds.jsonl"); pass != total {
+		t.Errorf("build conglomeration: %d/%d examples", pass, total)
+	}
+}
+
 // TestMetaConglomerateHeldOut: conglomerations of a service absent from the
 // examples (hubs); every one must come out right.
 func TestMetaConglomerateHeldOut(t *testing.T) {

@@ -32,8 +32,66 @@ function signed(m) {
   return m.info || m.rpm;
 }
 
+// Conglomerators (fedmsg.meta had none for Koji; the issue asks for them):
+// one build's state changes fold into one entry ("ralph's foo-1-1.fc30
+// started building, then completed"), likewise one scratch build's task;
+// then one person's builds that reached the same state fold together
+// ("ralph's builds of a, b and 3 others completed").
+function byTime(cs) {
+  return cs.slice().sort((a, b) => (Number(a.env.timestamp) || 0) - (Number(b.env.timestamp) || 0));
+}
+function states(cs, name) {
+  const out = [];
+  const ordered = byTime(cs);
+  for (let i = 0; i < ordered.length; i++) {
+    const s = name(ordered[i].msg);
+    if (s !== undefined && out[out.length - 1] !== s) out.push(s);
+  }
+  return out.join(", then ");
+}
+const isBuild = (c) => c.rest === "build.state.change";
+const CONGLOMERATORS = [
+  {
+    handles: isBuild,
+    matches: (a, b) => a.msg.build_id === b.msg.build_id && instance(a.msg) === instance(b.msg),
+    merge(cs) {
+      const m = cs[0].msg;
+      return {
+        subtitle: owned(m, nvr(m) + " " + states(cs, (x) => BUILD_STATES[x.new]) + inst(m)),
+        secondary_icon: m.owner ? avatar(m.owner) : ICON,
+        link: INSTANCE_BASE[instance(m)] + "/buildinfo?buildID=" + m.build_id,
+      };
+    },
+  },
+  {
+    handles: (c) => c.rest === "task.state.change",
+    matches: (a, b) => a.msg.id === b.msg.id && instance(a.msg) === instance(b.msg),
+    merge(cs) {
+      const m = cs[0].msg;
+      return {
+        subtitle: owned(m, "scratch build of " + m.srpm + " " + states(cs, (x) => TASK_STATES[x.new] || "changed") + inst(m)),
+        secondary_icon: m.owner ? avatar(m.owner) : ICON,
+        link: INSTANCE_BASE[instance(m)] + "/taskinfo?taskID=" + m.id,
+      };
+    },
+  },
+  {
+    handles: (c) => isBuild(c) && !!c.msg.owner,
+    matches: (a, b) => a.msg.owner === b.msg.owner && a.msg.new === b.msg.new && instance(a.msg) === instance(b.msg),
+    merge(cs, t) {
+      const m = cs[0].msg;
+      return {
+        subtitle: m.owner + "'s builds of " + series(t.packages) + " " + BUILD_STATES[m.new] + inst(m),
+        secondary_icon: avatar(m.owner),
+        link: INSTANCE_BASE[instance(m)] + "/userinfo?userID=" + m.owner,
+      };
+    },
+  },
+];
+
 export default {
   names: ["buildsys"],
+  conglomerators: CONGLOMERATORS,
   icon: ICON,
   subtitle(c) {
     const m = c.msg;
