@@ -24,6 +24,9 @@ type Config struct {
 	// HealthTimeout bounds the database check of /healthz (default 2s).
 	HealthTimeout time.Duration
 	Metrics       prometheus.Gatherer // served at /metrics (nil: 404)
+	// Web configures the hub pages, widget routes, update stream and editing (web.go);
+	// without an engine only /healthz, /metrics and /{hub}/json are served.
+	Web WebConfig
 }
 
 // Server answers Hubs' HTTP requests.
@@ -33,6 +36,7 @@ type Server struct {
 	healthTimeout time.Duration
 	app           *fiber.App
 	metrics       prometheus.Gatherer
+	web           *web
 }
 
 // New builds a Server and its routes.
@@ -51,6 +55,7 @@ func New(cfg Config) *Server {
 		ReadTimeout:           30 * time.Second,
 		IdleTimeout:           2 * time.Minute,
 	})
+	s.web = newWeb(cfg.Web, s)
 	s.routes()
 	return s
 }
@@ -59,6 +64,7 @@ func (s *Server) routes() {
 	s.app.Get("/healthz", s.health)
 	s.app.Get("/metrics", s.metricsHandler(s.metrics))
 	// Routes of the server's own come before /:hub/..., whose names store refuses as hubs.
+	s.webRoutes()
 	s.app.Get("/:hub/json", s.hubJSON)
 	s.app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
@@ -76,5 +82,6 @@ func (s *Server) Serve(ln net.Listener) error {
 
 // Shutdown stops accepting connections and waits, until ctx ends, for requests in flight.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.web.stopStreams() // open event streams would otherwise hold the shutdown to its deadline
 	return s.app.ShutdownWithContext(ctx)
 }

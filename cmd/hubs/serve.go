@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"time"
 
 	"hubs/server"
@@ -60,7 +61,8 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	srv := server.New(server.Config{Store: st, Metrics: p.registry})
+	srv := server.New(server.Config{Store: st, Metrics: p.registry,
+		Web: server.WebConfig{Engine: p.engine, StaticDir: ef.widgets.staticDir, Dev: ef.dev, SessionKey: []byte(os.Getenv("HUBS_SESSION_KEY"))}})
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	slog.Info("serving", "addr", ln.Addr().String())
