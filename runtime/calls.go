@@ -39,8 +39,6 @@ func (r *Runtime) Data(ctx context.Context, inst Instance, hub Hub) (json.RawMes
 	}
 	callCtx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	stop := context.AfterFunc(ctx, func() { v.interrupt(ctx.Err()) })
-	defer stop()
 	hubJSON, err := json.Marshal(hub)
 	if err != nil {
 		return nil, fmt.Errorf("data of widget %s: hub: %w", w.Name, err)
@@ -49,7 +47,11 @@ func (r *Runtime) Data(ctx context.Context, inst Instance, hub Hub) (json.RawMes
 	v.call = &dataCall{ctx: callCtx, w: w, inst: inst}
 	defer func() { v.call = nil }()
 
-	out, err := v.run(w, "data", limit, func() (goja.Value, error) {
+	var result []byte // the JSON, written by the encoder inside the run
+	_, err = v.run(w, "data", limit, func() (goja.Value, error) {
+		gen := v.callGen()
+		stop := context.AfterFunc(ctx, func() { v.interrupt(gen, ctx.Err()) })
+		defer stop()
 		hubVal, err := v.jsonToValue(hubJSON, true)
 		if err != nil {
 			return nil, err
@@ -87,35 +89,22 @@ func (r *Runtime) Data(ctx context.Context, inst Instance, hub Hub) (json.RawMes
 		if goja.IsUndefined(res) {
 			return nil, errUndefined
 		}
-		out, err := v.encodeJSON(res, r.opt.limits.Output)
-		if errors.Is(err, errOverCap) {
-			return nil, errTooLarge
-		}
-		if err != nil {
+		if result, err = v.encodeJSON(res, r.opt.limits.Output); err != nil {
+			if errors.Is(err, errOverCap) {
+				return nil, errTooLarge
+			}
 			return nil, err
 		}
-		if out == nil {
+		if result == nil { // a function or a symbol: nothing JSON can say
 			return nil, errUndefined
 		}
-		return v.rt.ToValue(string(out)), nil
+		return nil, nil
 	})
 	if err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			v.broken = true
-		}
 		v.forget(m)
 		return nil, r.callError(w, "data", err)
 	}
-	if goja.IsUndefined(out) {
-		v.forget(m)
-		return nil, w.contractError("data", "", "data() must return a JSON-able value")
-	}
-	s := out.String()
-	if len(s) > r.opt.limits.Output {
-		return nil, &Error{Widget: w.Name, Function: "data", File: w.Display, Err: ErrOutputTooLarge,
-			Message: fmt.Sprintf("data() returned %d bytes of JSON, more than the %d allowed", len(s), r.opt.limits.Output)}
-	}
-	return json.RawMessage(s), nil
+	return json.RawMessage(result), nil
 }
 
 var promiseType = reflect.TypeOf((*goja.Promise)(nil))

@@ -56,6 +56,7 @@ type vm struct {
 	// so a late firing can never hit the next call.
 	mu       sync.Mutex
 	inCall   bool
+	gen      uint64 // counts calls, so a late interrupt cannot hit a later call
 	deadline time.Time
 	timer    *time.Timer
 }
@@ -129,13 +130,22 @@ func (v *vm) fire() {
 	}
 }
 
-// interrupt stops the running call at once (context cancelled).
-func (v *vm) interrupt(cause error) {
+// interrupt stops call number gen at once (its context was cancelled), if it
+// is still the one running: the vm may have gone back to the pool and on to
+// another call by the time a cancellation callback runs.
+func (v *vm) interrupt(gen uint64, cause error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.inCall {
+	if v.inCall && v.gen == gen {
 		v.rt.Interrupt(cause)
 	}
+}
+
+// callGen is the number of the call in progress (owner goroutine only).
+func (v *vm) callGen() uint64 {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.gen
 }
 
 // arm starts the watchdog for one call; the returned func disarms it and
@@ -143,6 +153,7 @@ func (v *vm) interrupt(cause error) {
 func (v *vm) arm(limit time.Duration) {
 	v.mu.Lock()
 	v.inCall = true
+	v.gen++
 	v.deadline = time.Now().Add(limit)
 	v.mu.Unlock()
 	v.timer.Reset(limit)
