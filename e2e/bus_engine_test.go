@@ -170,7 +170,9 @@ func TestBusToUpdates(t *testing.T) {
 			named = append(named, u)
 		}
 	}
-	sort.Slice(named, func(i, j int) bool { return perUser[named[i]] > perUser[named[j]] || perUser[named[i]] == perUser[named[j]] && named[i] < named[j] })
+	sort.Slice(named, func(i, j int) bool {
+		return perUser[named[i]] > perUser[named[j]] || perUser[named[i]] == perUser[named[j]] && named[i] < named[j]
+	})
 	users := append(named[:3:3], "nobody-here")
 	hubUser := map[string]bool{}
 	for _, u := range users {
