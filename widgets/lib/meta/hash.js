@@ -33,12 +33,6 @@ function utf8(str) {
 
 const HEX = "0123456789abcdef";
 
-function hex32be(w) {
-  let s = "";
-  for (let i = 28; i >= 0; i -= 4) s += HEX[(w >>> i) & 15];
-  return s;
-}
-
 function hex32le(w) {
   let s = "";
   for (let i = 0; i < 32; i += 8) s += HEX[(w >>> (i + 4)) & 15] + HEX[(w >>> i) & 15];
@@ -58,55 +52,75 @@ const K256 = [
 const W = new Array(64);
 
 // pad returns the message bytes padded to whole 64-byte blocks with the bit
-// length appended, big-endian for SHA-256 and little-endian for MD5.
-function pad(bytes, bigEndian) {
+// length appended little-endian (MD5's layout).
+function pad(bytes) {
   const bitLen = bytes.length * 8;
   bytes.push(0x80);
   while (bytes.length % 64 !== 56) bytes.push(0);
   const hi = Math.floor(bitLen / 0x100000000);
   const lo = bitLen >>> 0;
-  if (bigEndian) {
-    bytes.push((hi >>> 24) & 255, (hi >>> 16) & 255, (hi >>> 8) & 255, hi & 255);
-    bytes.push((lo >>> 24) & 255, (lo >>> 16) & 255, (lo >>> 8) & 255, lo & 255);
-  } else {
-    bytes.push(lo & 255, (lo >>> 8) & 255, (lo >>> 16) & 255, (lo >>> 24) & 255);
-    bytes.push(hi & 255, (hi >>> 8) & 255, (hi >>> 16) & 255, (hi >>> 24) & 255);
-  }
+  bytes.push(lo & 255, (lo >>> 8) & 255, (lo >>> 16) & 255, (lo >>> 24) & 255);
+  bytes.push(hi & 255, (hi >>> 8) & 255, (hi >>> 16) & 255, (hi >>> 24) & 255);
   return bytes;
+}
+
+// HEXB holds the two hex digits of every byte: 8 concatenations per word
+// instead of 8 per nibble.
+const HEXB = [];
+for (let i = 0; i < 256; i++) HEXB.push((i < 16 ? "0" : "") + i.toString(16));
+
+function hexWord(w) {
+  return HEXB[(w >>> 24) & 255] + HEXB[(w >>> 16) & 255] + HEXB[(w >>> 8) & 255] + HEXB[w & 255];
+}
+
+// words packs a string's UTF-8 bytes big-endian into 32-bit words, padded
+// to whole 64-byte blocks with the bit length at the end (SHA-256's layout).
+// ASCII, what OpenID URLs are, skips the byte array.
+function words(str) {
+  let bytes = null;
+  for (let i = 0; i < str.length; i++) {
+    if (str.charCodeAt(i) >= 0x80) {
+      bytes = utf8(str);
+      break;
+    }
+  }
+  const n = bytes === null ? str.length : bytes.length;
+  const blocks = ((n + 8) >> 6) + 1;
+  const out = new Array(blocks * 16).fill(0);
+  for (let i = 0; i < n; i++) {
+    const b = bytes === null ? str.charCodeAt(i) : bytes[i];
+    out[i >> 2] |= b << (24 - (i & 3) * 8);
+  }
+  out[n >> 2] |= 0x80 << (24 - (n & 3) * 8);
+  out[blocks * 16 - 2] = Math.floor((n * 8) / 0x100000000);
+  out[blocks * 16 - 1] = (n * 8) | 0;
+  return out;
 }
 
 /** sha256Hex returns the lowercase hex SHA-256 of str encoded as UTF-8. */
 export function sha256Hex(str) {
-  const b = pad(utf8(str), true);
-  let h0 = 0x6a09e667, h1 = 0xbb67ae85, h2 = 0x3c6ef372, h3 = 0xa54ff53a;
-  let h4 = 0x510e527f, h5 = 0x9b05688c, h6 = 0x1f83d9ab, h7 = 0x5be0cd19;
-  for (let off = 0; off < b.length; off += 64) {
-    for (let i = 0; i < 16; i++) {
-      const j = off + i * 4;
-      W[i] = (b[j] << 24) | (b[j + 1] << 16) | (b[j + 2] << 8) | b[j + 3];
+  const m = words(str);
+  let h0 = 0x6a09e667, h1 = 0xbb67ae85 | 0, h2 = 0x3c6ef372, h3 = 0xa54ff53a | 0;
+  let h4 = 0x510e527f, h5 = 0x9b05688c | 0, h6 = 0x1f83d9ab, h7 = 0x5be0cd19;
+  for (let off = 0; off < m.length; off += 16) {
+    for (let t = 0; t < 16; t++) W[t] = m[off + t];
+    for (let t = 16; t < 64; t++) {
+      const x = W[t - 15], y = W[t - 2];
+      W[t] = (W[t - 16] + ((x >>> 7 | x << 25) ^ (x >>> 18 | x << 14) ^ (x >>> 3)) + W[t - 7] +
+        ((y >>> 17 | y << 15) ^ (y >>> 19 | y << 13) ^ (y >>> 10))) | 0;
     }
-    for (let i = 16; i < 64; i++) {
-      const x = W[i - 15], y = W[i - 2];
-      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
-      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
-      W[i] = (W[i - 16] + s0 + W[i - 7] + s1) | 0;
+    let a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7;
+    for (let t = 0; t < 64; t++) {
+      // Ch and Maj in their three- and four-operation forms: every operation
+      // counts in goja.
+      const t1 = h + ((e >>> 6 | e << 26) ^ (e >>> 11 | e << 21) ^ (e >>> 25 | e << 7)) + (g ^ (e & (f ^ g))) + K256[t] + W[t];
+      h = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a;
+      a = (t1 + ((b >>> 2 | b << 30) ^ (b >>> 13 | b << 19) ^ (b >>> 22 | b << 10)) + ((b & c) | (d & (b | c)))) | 0;
     }
-    let a = h0, bb = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7;
-    for (let i = 0; i < 64; i++) {
-      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-      const ch = (e & f) ^ (~e & g);
-      const t1 = (h + S1 + ch + K256[i] + W[i]) | 0;
-      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-      const maj = (a & bb) ^ (a & c) ^ (bb & c);
-      const t2 = (S0 + maj) | 0;
-      h = g; g = f; f = e; e = (d + t1) | 0;
-      d = c; c = bb; bb = a; a = (t1 + t2) | 0;
-    }
-    h0 = (h0 + a) | 0; h1 = (h1 + bb) | 0; h2 = (h2 + c) | 0; h3 = (h3 + d) | 0;
+    h0 = (h0 + a) | 0; h1 = (h1 + b) | 0; h2 = (h2 + c) | 0; h3 = (h3 + d) | 0;
     h4 = (h4 + e) | 0; h5 = (h5 + f) | 0; h6 = (h6 + g) | 0; h7 = (h7 + h) | 0;
   }
-  return hex32be(h0) + hex32be(h1) + hex32be(h2) + hex32be(h3) +
-    hex32be(h4) + hex32be(h5) + hex32be(h6) + hex32be(h7);
+  return hexWord(h0) + hexWord(h1) + hexWord(h2) + hexWord(h3) + hexWord(h4) + hexWord(h5) + hexWord(h6) + hexWord(h7);
 }
 
 const MD5_S = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21];
@@ -116,7 +130,7 @@ const M = new Array(16);
 
 /** md5Hex returns the lowercase hex MD5 of str encoded as UTF-8. */
 export function md5Hex(str) {
-  const b = pad(utf8(str), false);
+  const b = pad(utf8(str));
   let a0 = 0x67452301, b0 = 0xefcdab89 | 0, c0 = 0x98badcfe | 0, d0 = 0x10325476;
   for (let off = 0; off < b.length; off += 64) {
     for (let i = 0; i < 16; i++) {
