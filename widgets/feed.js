@@ -1,0 +1,68 @@
+// Feed: the latest bus messages about a person (or, without one, about the hub's people),
+// grouped the way fedmsg.meta's conglomerate groups them, each with its subtitle, link, icon
+// and time. Read from our own message archive: no outside service.
+import { conglomerate, usernames } from "./lib/meta.js";
+import { withDefaults } from "./lib/config.js";
+import { isHubUpdate, isWidgetUpdate, shortTopic } from "./lib/topics.js";
+
+const params = {
+  username: { type: "username", help: "Whose activity to show. Empty: the hub's owners and members (on a user hub, its person)." },
+  rows: { type: "integer", default: 20, min: 1, max: 50, help: "How many entries to show." },
+};
+
+// people is who the feed is about.
+function people(config, hub) {
+  if (config.username) return [config.username];
+  if (hub.user_hub) return [hub.name];
+  return [...new Set([...hub.owners, ...hub.members])].sort();
+}
+
+export default {
+  title: "Activity",
+  description: "The latest messages about a person or the hub's people, grouped, with links and icons.",
+  params,
+  // Without a username the hint cannot name the people (hints see the config only): such a
+  // feed is refreshed by hub updates and, on a user hub, by messages about its person.
+  hints: {
+    topics: ["hubs.widget.update", "hubs.hub.update"],
+    usernames: (config) => (config.username ? [config.username] : []),
+  },
+  async data(ctx, config) {
+    config = withDefaults(params, config);
+    const who = people(config, ctx.hub);
+    if (who.length === 0) return { who, entries: [] };
+    // Fetch more than shown: conglomerate folds runs of related messages into one entry.
+    const page = await ctx.messages.grep({ usernames: who, rows: 100, order: "desc" });
+    const entries = conglomerate(page.raw_messages).slice(0, config.rows).map((e) => ({
+      subtitle: e.subtitle,
+      link: e.link,
+      icon: e.icon,
+      secondary_icon: e.secondary_icon,
+      timestamp: e.timestamp,
+      count: e.msg_ids.length,
+    }));
+    return { who, entries };
+  },
+  template(data, h) {
+    if (data.entries.length === 0) {
+      return h.html`<p class="empty">No activity from ${h.series(data.who) || "anyone here"} yet.</p>`;
+    }
+    return h.html`<ul class="feed">${data.entries.map((e) => h.html`
+  <li class="feed-entry">
+    ${e.secondary_icon || e.icon ? h.html`<img class="avatar" src="${e.secondary_icon || e.icon}" alt="" width="32" height="32" loading="lazy">` : ""}
+    <div class="feed-text">
+      ${e.link ? h.html`<a href="${e.link}">${e.subtitle}</a>` : e.subtitle}
+      <div class="feed-time"><time datetime="${new Date(e.timestamp * 1000).toISOString()}">${h.humanize(e.timestamp)}</time>${e.count > 1 ? h.html` · ${e.count} messages` : ""}</div>
+    </div>
+  </li>`)}
+</ul>`;
+  },
+  shouldInvalidate(message, widget) {
+    if (isWidgetUpdate(message, widget)) return true;
+    const config = widget.config ?? {};
+    if (!config.username && isHubUpdate(message, widget)) return true; // the hub's people changed
+    if (shortTopic(message).startsWith("hubs.")) return false; // not archived: never in a feed
+    const who = config.username || widget.hub;
+    return usernames(message).includes(who);
+  },
+};

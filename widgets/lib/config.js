@@ -1,0 +1,14 @@
+// withDefaults returns config with every param's declared default filled in where the value
+// is missing or empty. The edit form stores validated configs, but a config written
+// elsewhere (store.Populate's layouts, an older version of the widget) may lack fields, and
+// data() must not show "undefined" for them.
+export function withDefaults(params, config) {
+  const out = {};
+  const given = config ?? {};
+  for (const name of Object.keys(given)) out[name] = given[name];
+  for (const name of Object.keys(params)) {
+    const v = out[name];
+    if ((v === undefined || v === null || v === "") && params[name].default !== undefined) out[name] = params[name].default;
+  }
+  return out;
+}

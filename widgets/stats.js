@@ -1,0 +1,33 @@
+// Stats: how many people own, belong to, subscribe to and star the hub, with the buttons
+// to join in (they post to /api/hub/{hub}/...; the server checks the session and CSRF token).
+import { isHubUpdate } from "./lib/topics.js";
+
+export default {
+  title: "Stats",
+  description: "Counts of owners, members, subscribers and stargazers, with subscribe, star and join buttons.",
+  params: {},
+  hints: { topics: ["hubs.hub.update"] },
+  data(ctx) {
+    const hub = ctx.hub;
+    return {
+      hub: hub.name,
+      owners: hub.owners.length,
+      members: hub.members.length,
+      subscribers: hub.subscribers.length,
+      stargazers: hub.stargazers.length,
+    };
+  },
+  template(data, h) {
+    const api = "/api/hub/" + encodeURIComponent(data.hub) + "/";
+    const cell = (label, n) => h.html`<div class="stat"><span class="stat-value">${h.commas(n)}</span> <span class="stat-label">${label}</span></div>`;
+    // Plain forms: they work without JavaScript; the client adds the CSRF token (F's static/).
+    const button = (action, label) => h.html`<form method="post" action="${api + action}" class="inline"><button type="submit" class="${action}">${label}</button></form>`;
+    return h.html`<div class="stats">
+  <div class="stat-row">${cell("owners", data.owners)}${cell("members", data.members)}${cell("subscribers", data.subscribers)}${cell("stargazers", data.stargazers)}</div>
+  <div class="hub-actions">${button("subscribe", "Subscribe")}${button("star", "Star")}${button("join", "Join")}</div>
+</div>`;
+  },
+  shouldInvalidate(message, widget) {
+    return isHubUpdate(message, widget);
+  },
+};

@@ -1,0 +1,52 @@
+// Pending ACLs: requests for rights on a packager's packages waiting for their answer, with
+// the requesters' avatars. Asked from pkgdb (site setting pkgdb_url), /api/pendingacls.
+import { isWidgetUpdate, shortTopic } from "../lib/topics.js";
+import { baseURL, getJSON, query } from "../lib/upstream.js";
+
+export default {
+  title: "Pending ACL Requests",
+  description: "ACL requests on a packager's packages that wait for their review.",
+  params: {
+    username: { type: "username", required: true, help: "A FAS username." },
+  },
+  hints: { topics: ["hubs.widget.update", "pkgdb.acl.update"] },
+  async data(ctx, config) {
+    const base = baseURL(ctx, "pkgdb_url");
+    const r = await getJSON(ctx, base + "/api/pendingacls" + query({ username: config.username, format: "json" }), "pkgdb");
+    if (!Array.isArray(r.body.pending_acls)) throw new Error("pkgdb answered without a pending_acls list");
+    return {
+      username: config.username,
+      manage: base + "/acl/pending/",
+      pending: r.body.pending_acls.map((a) => ({
+        user: String(a.user ?? ""),
+        acl: String(a.acl ?? ""),
+        package: String(a.package ?? ""),
+        namespace: String(a.namespace ?? "rpms"),
+        collection: String(a.collection ?? ""),
+        status: String(a.status ?? ""),
+        link: base + "/package/" + encodeURIComponent(String(a.namespace ?? "rpms")) + "/" + encodeURIComponent(String(a.package ?? "")) + "/",
+      })),
+    };
+  },
+  template(data, h) {
+    if (data.pending.length === 0) return h.html`<p class="empty">No ACL request waits for ${data.username}.</p>`;
+    return h.html`<div class="pendingacls">
+  <p><a href="${data.manage}">Manage requests</a></p>
+  <ul class="media-list">${data.pending.map((a) => h.html`
+    <li><img class="avatar" src="${h.avatar(a.user, 64)}" alt="" width="32" height="32" loading="lazy">
+      <strong>${a.user}</strong> is ${a.status.toLowerCase() || "waiting"} for ${a.acl} on <a href="${a.link}">${a.package}</a> (${a.collection})</li>`)}
+  </ul>
+</div>`;
+  },
+  shouldInvalidate(message, widget) {
+    if (isWidgetUpdate(message, widget)) return true;
+    if (shortTopic(message) !== "pkgdb.acl.update") return false;
+    const u = widget.config.username;
+    const msg = message.msg ?? {};
+    const listing = msg.package_listing ?? {};
+    // The package's point of contact answers requests (newer pkgdb); older messages listed
+    // the package's ACL holders; the requester's own view changes too.
+    if (listing.point_of_contact === u || msg.username === u || msg.agent === u) return true;
+    return Array.isArray(listing.acls) && listing.acls.some((a) => a && a.fas_name === u);
+  },
+};
