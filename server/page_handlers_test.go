@@ -40,15 +40,15 @@ func TestHubPage(t *testing.T) {
 	}
 	// Every widget already shows its data: no spinner, no client rendering needed.
 	for _, want := range []string{
-		"The Fedora Design team makes Fedora look good", // sticky, from its config, through h.markdown
+		"The Fedora Design team makes Fedora look good",                  // sticky, from its config, through h.markdown
 		`<a href="https://fedoraproject.org/wiki/Design">Team rules</a>`, // rules
-		"No meetings announced on the <b>design</b> calendar.",            // meetings
-		"Owners: duffy and ryanlerch",                                     // about, from ctx.hub
-		"No wiki edits yet.",                                              // cobwebs, from the archive
-		`<p class="dummy">Nothing to see here.</p>`,                       // dummy
-		"<dt>Members</dt><dd>6</dd>",                                      // stats
-		`class="col left w8"`, `class="col right w4"`,                     // columns by left width
-		"<h1>designteam</h1>", "The Fedora Design Team",                   // team header
+		"No meetings announced on the <b>design</b> calendar.",           // meetings
+		"Owners: duffy and ryanlerch",                                    // about, from ctx.hub
+		"No wiki edits yet.",                                             // cobwebs, from the archive
+		`<p class="dummy">Nothing to see here.</p>`,                      // dummy
+		"<dt>Members</dt><dd>6</dd>",                                     // stats
+		`class="col left w8"`, `class="col right w4"`,                    // columns by left width
+		"<h1>designteam</h1>", "The Fedora Design Team", // team header
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
