@@ -74,7 +74,7 @@ func (w *widgetFlags) runtime(opts ...runtime.Option) (*runtime.Runtime, error) 
 	if err != nil {
 		return nil, fmt.Errorf("template helpers: %w (set --static-dir)", err)
 	}
-	base := []runtime.Option{runtime.WithHelpers(helpers), runtime.WithPoolSize(1),
+	base := []runtime.Option{runtime.WithHelpers(helpers), runtime.WithPoolSize(1), runtime.WithSettings(siteSettings()),
 		runtime.WithFetch(runtime.FetchConfig{Allow: runtime.ParseAllowList(w.fetchAllow)})}
 	return runtime.New(append(base, opts...)...)
 }

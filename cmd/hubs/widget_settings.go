@@ -1,0 +1,32 @@
+package main
+
+import (
+	"os"
+	"strings"
+)
+
+// upstreamDefaults are the site settings the widgets read through ctx.settings: the base
+// URLs of the Fedora services they ask (widgets/badges.js, meetings.js,
+// workflow/pendingacls.js, workflow/updates2stable.js), Fedora's own by default. Each can be
+// changed with the environment variable HUBS_<KEY> (HUBS_BODHI_URL=https://bodhi.stg...),
+// which is how the tests point them at local servers. Fetching from them still needs their
+// hosts on HUBS_FETCH_ALLOW.
+var upstreamDefaults = map[string]string{
+	"badges_url":   "https://badges.fedoraproject.org",
+	"fedocal_url":  "https://apps.fedoraproject.org/calendar",
+	"bodhi_url":    "https://bodhi.fedoraproject.org",
+	"pkgdb_url":    "https://admin.fedoraproject.org/pkgdb",
+	"packages_url": "https://apps.fedoraproject.org/packages", // package icons, shown by the browser, never fetched
+}
+
+// siteSettings returns ctx.settings: upstreamDefaults with the HUBS_<KEY> overrides applied.
+func siteSettings() map[string]string {
+	out := make(map[string]string, len(upstreamDefaults))
+	for k, v := range upstreamDefaults {
+		if env := strings.TrimSpace(os.Getenv("HUBS_" + strings.ToUpper(k))); env != "" {
+			v = env
+		}
+		out[k] = v
+	}
+	return out
+}
