@@ -2,9 +2,14 @@
 // messages, so it is where a hostile message field would show up.
 export default {
   title: "Latest wiki edit",
+  params: {
+    user: { type: "username", label: "Only edits by", help: "A FAS username; empty: everybody's edits." },
+  },
   hints: { topics: ["wiki.article.edit"] },
-  async data(ctx) {
-    const page = await ctx.messages.grep({ topics: ["org.fedoraproject.prod.wiki.article.edit"], rows: 1, order: "desc" });
+  async data(ctx, config) {
+    const query = { topics: ["org.fedoraproject.prod.wiki.article.edit"], rows: 1, order: "desc" };
+    if (config.user) query.usernames = [config.user];
+    const page = await ctx.messages.grep(query);
     const m = page.raw_messages[0];
     return { total: page.total, last: m ? { user: m.msg.user, title: m.msg.title, url: m.msg.url || null } : null };
   },
@@ -14,7 +19,7 @@ export default {
       ${data.last.url ? h.html`<a href="${data.last.url}">${data.last.title}</a>` : data.last.title}
       (${h.commas(data.total)} edits)</p>`;
   },
-  shouldInvalidate(message) {
-    return message.topic.endsWith(".wiki.article.edit");
+  shouldInvalidate(message, widget) {
+    return message.topic.endsWith(".wiki.article.edit") && (!widget.config.user || message.msg.user === widget.config.user);
   },
 };
