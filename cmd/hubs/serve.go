@@ -22,6 +22,8 @@ func runServe(ctx context.Context, args []string) error {
 	db.flags(fs)
 	var ef engineFlags
 	ef.define(fs)
+	var demo demoFlags // --demo: replay real bus messages locally (demo.go)
+	demo.define(fs)
 	fs.envString(&addr, "addr", "HUBS_ADDR", ":5000", "address to serve HTTP on")
 	fs.envBool(&populate, "populate", "HUBS_POPULATE", true, "create the demo hubs when the database has no hub")
 	fs.envDuration(&grace, "shutdown-timeout", "HUBS_SHUTDOWN_TIMEOUT", 10*time.Second,
@@ -51,6 +53,9 @@ func runServe(ctx context.Context, args []string) error {
 		}
 	}
 
+	if err := demo.start(ctx, &ef); err != nil {
+		return err
+	}
 	p, err := ef.start(ctx, st)
 	if err != nil {
 		return err
