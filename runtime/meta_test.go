@@ -10,6 +10,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/md5"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -403,6 +405,144 @@ func TestMetaMalformed(t *testing.T) {
 	if u := got[7]["usernames"]; !reflect.DeepEqual(u, []any{"kevin", "ralph"}) {
 		t.Errorf("unknown service: usernames %v, want the obvious [kevin ralph]", u)
 	}
+}
+
+// driftMarkers are what text built from a field of an unexpected type or a
+// missing field shows ("[object Object]" split on its space, "undefined"),
+// and the avatar hashes of such names: a picture of no one.
+var driftMarkers = func() []string {
+	m := []string{"undefined", "[object", "Object]"}
+	for _, name := range []string{"[object Object]", "undefined", "null"} {
+		m = append(m,
+			fmt.Sprintf("%x", sha256.Sum256([]byte("http://"+name+".id.fedoraproject.org/"))),
+			fmt.Sprintf("%x", md5.Sum([]byte(name))))
+	}
+	return m
+}()
+
+// TestMetaSchemaDrift: services change their message schemas. Every fixture
+// message is replayed with each of its body's fields, and each field of
+// those that are objects, in turn missing or replaced by an object; what
+// meta() says must keep its types and never show the garbage JavaScript
+// makes of such a field.
+func TestMetaSchemaDrift(t *testing.T) {
+	r := metaRuntime(t)
+	recs := readJSONL[metaRecord](t, "testdata/meta/meta_examples.jsonl")
+	type variant struct {
+		name string
+		env  map[string]any
+	}
+	var variants []variant
+	for _, rec := range recs {
+		if metaContainsAny(string(rec.Msg), driftMarkers) {
+			continue // the message says it itself: the text may too
+		}
+		// mutate decodes the record afresh and changes one field of its body.
+		mutate := func(name string, change func(body map[string]any)) {
+			var env map[string]any
+			if err := json.Unmarshal(rec.Msg, &env); err != nil {
+				t.Fatalf("%s: %v", rec.Topic, err)
+			}
+			body, ok := env["msg"].(map[string]any)
+			if !ok {
+				return
+			}
+			change(body)
+			variants = append(variants, variant{rec.Topic + " " + name, env})
+		}
+		var env map[string]any
+		if err := json.Unmarshal(rec.Msg, &env); err != nil {
+			t.Fatalf("%s: %v", rec.Topic, err)
+		}
+		body, _ := env["msg"].(map[string]any)
+		for _, k := range metaSortedKeys(body) {
+			mutate("msg."+k+" missing", func(b map[string]any) { delete(b, k) })
+			mutate("msg."+k+" an object", func(b map[string]any) { b[k] = map[string]any{"drift": 1} })
+			inner, ok := body[k].(map[string]any)
+			if !ok {
+				continue
+			}
+			for _, k2 := range metaSortedKeys(inner) {
+				mutate("msg."+k+"."+k2+" missing", func(b map[string]any) { delete(b[k].(map[string]any), k2) })
+				mutate("msg."+k+"."+k2+" an object", func(b map[string]any) { b[k].(map[string]any)[k2] = map[string]any{"drift": 1} })
+			}
+		}
+	}
+	if len(variants) < 1000 {
+		t.Fatalf("only %d variants of %d messages", len(variants), len(recs))
+	}
+	// In batches: one data() result has a size limit.
+	const batch = 300
+	bad := 0
+	for start := 0; start < len(variants); start += batch {
+		end := min(start+batch, len(variants))
+		envs := make([]any, 0, end-start)
+		for _, v := range variants[start:end] {
+			envs = append(envs, v.env)
+		}
+		var got []map[string]any
+		callMeta(t, r, 4, map[string]any{"envelopes": envs}, &got)
+		if len(got) != len(envs) {
+			t.Fatalf("%d results for %d envelopes", len(got), len(envs))
+		}
+		for i, g := range got {
+			if p := driftProblem(g); p != "" {
+				bad++
+				if bad <= 20 {
+					t.Errorf("%s: %s in %s", variants[start+i].name, p, mustJSON(g))
+				}
+			}
+		}
+	}
+	t.Logf("%d variants of %d messages, %d with problems", len(variants), len(recs), bad)
+}
+
+// driftProblem says what is wrong with one meta() result, or "".
+func driftProblem(g map[string]any) string {
+	if _, ok := g["title"].(string); !ok {
+		return "title not a string"
+	}
+	if _, ok := g["subtitle"].(string); !ok {
+		return "subtitle not a string"
+	}
+	for _, f := range []string{"link", "icon", "secondary_icon"} {
+		if _, ok := g[f].(string); !ok && g[f] != nil {
+			return f + " neither a string nor null"
+		}
+	}
+	for _, f := range []string{"usernames", "packages", "objects"} {
+		list, ok := g[f].([]any)
+		if !ok {
+			return f + " not a list"
+		}
+		for _, x := range list {
+			if _, ok := x.(string); !ok {
+				return f + " holds a non-string"
+			}
+		}
+	}
+	if b := mustJSON(g); metaContainsAny(b, driftMarkers) {
+		return "garbage text"
+	}
+	return ""
+}
+
+func metaContainsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func metaSortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func scoreOf(m map[string]*score, k string) *score {

@@ -169,33 +169,69 @@ function list(p, fn, c) {
 }
 
 // A processor that meets a message missing a field it expects builds
-// "undefined" into its text rather than throwing. When the message itself
-// never says "undefined", such text is dropped: no sentence beats a wrong
-// one. The scan of the message runs only in that rare case. (Usernames and
-// packages are fields as found, never built up, so they need no check.)
-function saysUndefined(v, depth) {
-  if (typeof v === "string") return v.indexOf("undefined") >= 0;
+// "undefined" into its text rather than throwing, and one that meets an
+// object where it expected a string builds in "[object Object]". When the
+// message itself never says either, such text is dropped: no sentence beats
+// a wrong one. The scan of the message runs only in that rare case.
+// (The halves of "[object Object]" count too: some processors split text on
+// spaces.)
+function junk(s) {
+  return s.indexOf("undefined") >= 0 || s.indexOf("[object") >= 0 || s.indexOf("Object]") >= 0;
+}
+
+// suspect is junk's cheap first pass, over all of a result's text at once:
+// every native call counts in goja, and it is almost always false.
+function suspect(s) {
+  return s.indexOf("ndefined") >= 0 || s.indexOf("bject") >= 0;
+}
+
+function saysJunk(v, depth) {
+  if (typeof v === "string") return junk(v);
   if (v === null || typeof v !== "object" || depth > 8) return false;
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) if (saysUndefined(v[i], depth + 1)) return true;
+    for (let i = 0; i < v.length; i++) if (saysJunk(v[i], depth + 1)) return true;
     return false;
   }
   const ks = Object.keys(v);
-  for (let i = 0; i < ks.length; i++) if (saysUndefined(v[ks[i]], depth + 1)) return true;
+  for (let i = 0; i < ks.length; i++) if (saysJunk(v[ks[i]], depth + 1)) return true;
   return false;
 }
 
-function clean(text, c, empty) {
-  if (typeof text !== "string" || text.indexOf("undefined") < 0) return text;
-  return saysUndefined(c.msg, 0) ? text : empty;
+// text keeps a processor's string result; a number becomes its digits and
+// anything else (an object copied from a message whose schema changed)
+// becomes empty.
+function text(v, empty) {
+  if (typeof v === "string") return v;
+  return typeof v === "number" ? String(v) : empty;
 }
 
-function cleanList(list, c) {
-  if (list.length === 0) return list;
-  // One native search over the joined list beats a call per item in goja.
-  const all = list.length === 1 ? list[0] : list.join("\n");
-  if (all.indexOf("undefined") < 0 || saysUndefined(c.msg, 0)) return list;
-  return list.filter((x) => x.indexOf("undefined") < 0);
+// url keeps a link or icon only when it is a string (the empty string
+// included: processors return it where a service names no page).
+function url(v) {
+  return typeof v === "string" ? v : null;
+}
+
+function listText(list) {
+  return list.length === 0 ? "" : list.length === 1 ? list[0] : list.join("\n");
+}
+
+function cleanList(list) {
+  if (list.length === 0 || !suspect(listText(list))) return list;
+  return list.filter((x) => !junk(x));
+}
+
+// scrub drops the junk from a result whose text looked suspect, unless the
+// message itself says "undefined" or "[object".
+function scrub(r, c) {
+  if (saysJunk(c.msg, 0)) return r;
+  if (junk(r.subtitle)) r.subtitle = "";
+  if (r.link !== null && junk(r.link)) r.link = null;
+  if (r.icon !== null && junk(r.icon)) r.icon = null;
+  if (r.secondary_icon !== null && junk(r.secondary_icon)) r.secondary_icon = null;
+  r.usernames = cleanList(r.usernames);
+  r.packages = cleanList(r.packages);
+  r.objects = cleanList(r.objects);
+  return r;
 }
 
 /**
@@ -207,28 +243,39 @@ export function meta(env) {
   const c = fill(scratch, env);
   const p = c.proc;
   const icon = typeof p.iconFor === "function" ? call(p, "iconFor", c, null) : p.icon || null;
-  return {
+  const r = {
     title: c.title,
-    subtitle: clean(call(p, "subtitle", c, ""), c, ""),
-    link: clean(call(p, "link", c, null), c, null),
-    icon: icon === undefined ? null : icon,
-    secondary_icon: clean(call(p, "secondary_icon", c, null), c, null),
+    subtitle: text(call(p, "subtitle", c, ""), ""),
+    link: url(call(p, "link", c, null)),
+    icon: url(icon),
+    secondary_icon: url(call(p, "secondary_icon", c, null)),
     usernames: list(p, "usernames", c),
     packages: list(p, "packages", c),
-    objects: cleanList(list(p, "objects", c), c),
+    objects: list(p, "objects", c),
   };
+  // One search over all the text run together (null reads "null", which is
+  // no junk; a marker made up across a seam only costs scrub's closer look).
+  const all = r.subtitle + r.link + r.icon + r.secondary_icon +
+    listText(r.usernames) + listText(r.packages) + listText(r.objects);
+  return suspect(all) ? scrub(r, c) : r;
+}
+
+// listOnly is the usernames() and packages() fast paths' cleaning.
+function listOnly(list, c) {
+  if (list.length === 0 || !suspect(listText(list)) || saysJunk(c.msg, 0)) return list;
+  return list.filter((x) => !junk(x));
 }
 
 /** usernames returns only the message's sorted unique usernames (the hint index's need). */
 export function usernames(env) {
   const c = fill(scratch, env);
-  return list(c.proc, "usernames", c);
+  return listOnly(list(c.proc, "usernames", c), c);
 }
 
 /** packages returns only the message's sorted unique package names (the archive's need). */
 export function packages(env) {
   const c = fill(scratch, env);
-  return list(c.proc, "packages", c);
+  return listOnly(list(c.proc, "packages", c), c);
 }
 
 /**

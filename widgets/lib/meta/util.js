@@ -17,7 +17,7 @@ let avatarCache = new Map();
 
 /** avatar returns the Libravatar URL of a Fedora account (hash of its OpenID). */
 export function avatar(username) {
-  if (!username) return null;
+  if (!username || noName(username)) return null;
   let url = avatarCache.get(username);
   if (url === undefined) {
     url = AVATAR_BASE + sha256Hex("http://" + username + ".id.fedoraproject.org/") + AVATAR_QUERY;
@@ -25,6 +25,13 @@ export function avatar(username) {
     avatarCache.set(username, url);
   }
   return url;
+}
+
+// noName is true of what a processor makes of a missing field or of an
+// object where it expected a name: the hash of it would be someone's
+// avatar-looking picture of no one.
+function noName(s) {
+  return typeof s !== "string" || s === "undefined" || s === "null" || s.indexOf("[object") >= 0;
 }
 
 /**
@@ -37,7 +44,7 @@ export function clearCaches() {
 
 /** emailAvatar returns the Libravatar URL for an e-mail address (MD5 of it). */
 export function emailAvatar(email) {
-  if (!email) return null;
+  if (!email || noName(email)) return null;
   const key = "\u0000" + email;
   let url = avatarCache.get(key);
   if (url === undefined) {
@@ -81,8 +88,13 @@ export function normalize(v) {
   let n = 0;
   for (let i = 0; i < arr.length; i++) {
     const x = arr[i];
-    if (x === null || x === undefined || x === "") continue;
-    out[n++] = typeof x === "string" ? x : String(x); // cheaper than push in goja
+    // Strings and numbers only: an object here is a schema the processor
+    // did not expect, and "[object Object]" names nothing.
+    if (typeof x === "string") {
+      if (x !== "") out[n++] = x; // cheaper than push in goja
+    } else if (typeof x === "number") {
+      out[n++] = String(x);
+    }
   }
   if (out.length < 2) return out;
   sortStrings(out);
