@@ -179,3 +179,46 @@ export default {
 		t.Errorf("data = %s, %v", out, err)
 	}
 }
+
+// TestNativeHazards: built-ins that run as native code (no interrupt reaches
+// them) are bounded: JSON.stringify of a very deep value throws at once, and
+// a catastrophically backtracking regexp gives up.
+func TestNativeHazards(t *testing.T) {
+	r := loadWidgets(t, map[string]string{"n.js": `
+export default {
+  title: "N",
+  params: { mode: { type: "string" } },
+  data(ctx, c) {
+    if (c.mode === "stringify") { let a = []; for (let i = 0; i < 200000; i++) a = [a]; return JSON.stringify(a).length; }
+    if (c.mode === "cycle") { const o = {}; o.o = o; return JSON.stringify(o); }
+    if (c.mode === "regexp") return /^(?=(a+)+b)/.test("a".repeat(40) + "c");
+    return JSON.stringify({ d: new Date(0), n: [1, undefined], f() {}, s: new String("x") }, null, 1);
+  },
+  template(d, h) { return h.html` + "`<p></p>`" + `; },
+};`}, WithPoolSize(1), WithLimits(Limits{Data: 30 * time.Second}))
+	cases := []struct{ mode, want string }{
+		{"stringify", "nested deeper than 500"},
+		{"cycle", "nested deeper than 500"},
+		{"regexp", ""},
+		{"plain", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.mode, func(t *testing.T) {
+			start := time.Now()
+			out, err := r.Data(context.Background(), Instance{ID: 1, Name: "n", Config: []byte(`{"mode":"` + c.mode + `"}`)}, Hub{})
+			if c.want != "" {
+				if !errors.Is(err, ErrThrown) || !strings.Contains(err.Error(), c.want) {
+					t.Errorf("error %v; want %q", err, c.want)
+				}
+			} else if err != nil {
+				t.Error(err)
+			}
+			if c.mode == "plain" && string(out) != `"{\n \"d\": \"1970-01-01T00:00:00.000Z\",\n \"n\": [\n  1,\n  null\n ],\n \"s\": \"x\"\n}"` {
+				t.Errorf("JSON.stringify changed its output: %s", out)
+			}
+			if d := time.Since(start); d > 20*time.Second {
+				t.Errorf("took %s", d)
+			}
+		})
+	}
+}

@@ -69,6 +69,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dlclark/regexp2/v2"
 	"github.com/dop251/goja"
 )
 
@@ -169,6 +170,7 @@ func New(opts ...Option) (*Runtime, error) {
 	if o.modulesPerVM <= 0 {
 		o.modulesPerVM = 64
 	}
+	boundRegexps()
 	if len(o.helpers) == 0 {
 		return nil, errors.New("runtime: no template helpers (WithHelpers with static/h.js)")
 	}
@@ -184,6 +186,16 @@ func New(opts ...Option) (*Runtime, error) {
 	r.pool = newPool(o.poolSize, func() (*vm, error) { return newVM(&r.opt, r, r.helpers) })
 	return r, nil
 }
+
+// regexpTimeout bounds one regular expression match. goja runs patterns RE2
+// cannot (backreferences, lookaround) on regexp2, a backtracking engine
+// whose catastrophic cases take exponential time inside native code, where
+// no interrupt reaches; regexp2 gives up after this long (goja then reports
+// no match). The setting is regexp2's process-wide default: goja, through
+// this package, is its only user.
+const regexpTimeout = 500 * time.Millisecond
+
+var boundRegexps = sync.OnceFunc(func() { regexp2.DefaultMatchTimeout = regexpTimeout })
 
 func withDefaults(l Limits) Limits {
 	d := DefaultLimits

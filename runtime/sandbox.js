@@ -68,11 +68,57 @@
     }
   }
 
+  // plainCopy copies v into plain data the way JSON.stringify reads it
+  // (toJSON applied, each getter read once, functions and symbols dropped),
+  // refusing more than maxDepth levels, so a cycle ends too.
+  function plainCopy(v, maxDepth) {
+    return copy(v, "", 0);
+    function copy(x, key, depth) {
+      if (x !== null && (typeof x === "object" || typeof x === "bigint") && typeof x.toJSON === "function") x = x.toJSON(key);
+      if (typeof x !== "object" || x === null) return x;
+      if (depth >= maxDepth) throw new RangeError("JSON.stringify: value nested deeper than " + maxDepth + " levels (or a cycle)");
+      if (Array.isArray(x)) {
+        const out = [];
+        for (let i = 0; i < x.length; i++) {
+          const e = x[i];
+          out.push(typeof e === "object" && e !== null ? copy(e, String(i), depth + 1) : e);
+        }
+        return out;
+      }
+      if (x instanceof Number || x instanceof String || x instanceof Boolean) return x.valueOf();
+      const out = {};
+      const keys = Object.keys(x);
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i];
+        const e = x[k];
+        const c = typeof e === "object" && e !== null ? copy(e, k, depth + 1) : e;
+        if (k === "__proto__") Object.defineProperty(out, k, { value: c, writable: true, enumerable: true, configurable: true });
+        else out[k] = c;
+      }
+      return out;
+    }
+  }
+
+  // safeStringify replaces JSON.stringify for widget code. The native one
+  // cannot be interrupted by the time limit, recurses on the Go stack, and
+  // checks for cycles in time proportional to the depth: a value nested a
+  // million levels deep would hold a runtime for hours. It now only ever
+  // sees a bounded plain copy made in (interruptible) JavaScript. With a
+  // replacer function the native code calls back into JavaScript at every
+  // level, where an interrupt lands, so no copy is needed.
+  const nativeStringify = JSON.stringify;
+  const STRINGIFY_MAX_DEPTH = 500; // under the call depth limit (1000 by default)
+  function stringify(value, replacer, space) {
+    if (typeof replacer === "function") return nativeStringify(value, replacer, space);
+    return nativeStringify(plainCopy(value, STRINGIFY_MAX_DEPTH), replacer, space);
+  }
+
   // harden freezes every intrinsic reachable from the global object, the ones
   // only reachable through syntax (generator, async and iterator prototypes),
   // and the global object itself. Widget code is compiled in strict mode, so a
   // write to any of them throws instead of leaking into the next call.
   function harden() {
+    Object.defineProperty(JSON, "stringify", { value: stringify, writable: true, configurable: true, enumerable: false });
     const common = ["constructor", "toString", "valueOf", "toLocaleString"];
     allowOverride(Object.prototype, common.concat(["hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable"]));
     for (const E of [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError]) {
