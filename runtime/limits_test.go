@@ -192,6 +192,9 @@ export default {
     if (c.mode === "stringify") { let a = []; for (let i = 0; i < 200000; i++) a = [a]; return JSON.stringify(a).length; }
     if (c.mode === "cycle") { const o = {}; o.o = o; return JSON.stringify(o); }
     if (c.mode === "regexp") return /^(?=(a+)+b)/.test("a".repeat(40) + "c");
+    if (c.mode === "repeat") return "abcd".repeat(1e9).length;
+    if (c.mode === "pad") return "x".padStart(2 ** 30, "y").length;
+    if ("ab".repeat(3) + "1".padStart(3, "0") + "1".padEnd(2) !== "ababab0011 ") throw new Error("string helpers changed");
     return JSON.stringify({ d: new Date(0), n: [1, undefined], f() {}, s: new String("x") }, null, 1);
   },
   template(d, h) { return h.html` + "`<p></p>`" + `; },
@@ -200,6 +203,8 @@ export default {
 		{"stringify", "nested deeper than 500"},
 		{"cycle", "nested deeper than 500"},
 		{"regexp", ""},
+		{"repeat", "result longer than"},
+		{"pad", "result longer than"},
 		{"plain", ""},
 	}
 	for _, c := range cases {

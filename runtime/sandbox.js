@@ -113,12 +113,33 @@
     return nativeStringify(plainCopy(value, STRINGIFY_MAX_DEPTH), replacer, space);
   }
 
+  // String amplifiers: "x".repeat(1e9) is one native call that allocates
+  // gigabytes before any limit can look. Results are capped at 64 Mi
+  // characters, far above what the output cap lets a widget return anyway.
+  const MAX_STRING = 64 * 1024 * 1024;
+  function capStrings() {
+    const proto = String.prototype;
+    for (const name of ["repeat", "padStart", "padEnd"]) {
+      const native = proto[name];
+      const wrapped = {
+        [name](n, fill) {
+          const len = String(this).length;
+          const size = name === "repeat" ? len * Number(n) : Number(n);
+          if (size > MAX_STRING) throw new RangeError("String.prototype." + name + ": result longer than " + MAX_STRING + " characters");
+          return name === "repeat" ? native.call(this, n) : native.call(this, n, fill);
+        },
+      }[name];
+      Object.defineProperty(proto, name, { value: wrapped, writable: true, configurable: true, enumerable: false });
+    }
+  }
+
   // harden freezes every intrinsic reachable from the global object, the ones
   // only reachable through syntax (generator, async and iterator prototypes),
   // and the global object itself. Widget code is compiled in strict mode, so a
   // write to any of them throws instead of leaking into the next call.
   function harden() {
     Object.defineProperty(JSON, "stringify", { value: stringify, writable: true, configurable: true, enumerable: false });
+    capStrings();
     const common = ["constructor", "toString", "valueOf", "toLocaleString"];
     allowOverride(Object.prototype, common.concat(["hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable"]));
     for (const E of [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError]) {
