@@ -50,10 +50,16 @@
 //     interrupted (time limit, cancelled context) or overflows the stack
 //     retires the whole runtime, which the pool rebuilds on next use.
 //
-// Not covered: goja has no heap limit, so a call can allocate a lot of
-// memory before its time limit interrupts it (output is capped, see
-// Limits), and a long-running built-in (a huge String.prototype.repeat, a
-// pathological regexp) cannot be interrupted until it returns.
+// Native built-ins run without interrupt checks, so the ones that can run
+// away are bounded: JSON.stringify serializes a bounded copy made in
+// JavaScript (500 levels), data() results are written by a Go encoder that
+// stops at 64 levels and at the output cap, String repeat/padStart/padEnd
+// refuse results over 64 Mi characters, and backtracking regexps (regexp2)
+// give up after 500 ms.
+//
+// Not covered: goja has no heap limit, so a call can still allocate a lot of
+// memory (say, a huge array) before its time limit interrupts it, and other
+// long-running built-ins cannot be interrupted until they return.
 package runtime
 
 import (
