@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	goruntime "runtime"
 	"slices"
 	"sort"
 	"sync"
@@ -25,6 +26,11 @@ const benchHubs = 20_000
 // benchModules is the runtime's per-VM module cache for the benchmark (runtime default
 // 512); see the README's Performance section for the effect.
 var benchModules = 512
+
+// benchParallel is how many rebuilds (and runtimes) per core. data() waits for
+// PostgreSQL, but more than one per core measured worse (p99 72 ms instead of 31 ms at 4):
+// the core is the bottleneck, not the waits.
+var benchParallel = 1
 
 type benchSite struct {
 	e        *Engine
@@ -99,7 +105,7 @@ func newBenchSite(b *testing.B) *benchSite {
 	}
 
 	rt, err := runtime.New(runtime.WithHelpers(helpersJS(b)), runtime.WithHost(Host{Store: st}),
-		runtime.WithModulesPerRuntime(benchModules))
+		runtime.WithModulesPerRuntime(benchModules), runtime.WithPoolSize(benchParallel*goruntime.GOMAXPROCS(0)))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -112,7 +118,7 @@ func newBenchSite(b *testing.B) *benchSite {
 	}
 	b.Cleanup(m.Close)
 	// 256 MB of cache: all 140,000 instances' data fits, as it would in production.
-	e, err := New(st, rt, WithMeta(m), WithCacheMB(256))
+	e, err := New(st, rt, WithMeta(m), WithCacheMB(256), WithWorkers(benchParallel*goruntime.GOMAXPROCS(0)))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -244,6 +250,20 @@ func BenchmarkEngine(b *testing.B) {
 		b.ReportMetric(float64(meta.Microseconds())/n, "meta-µs")
 		b.ReportMetric(float64(index.Microseconds())/n, "index-µs")
 		b.ReportMetric(float64(invalidate.Microseconds())/n, "shouldInvalidate-µs")
+	})
+
+	// One rebuild of a hot instance (data() with its archive query, cached): the unit of
+	// work behind every update.
+	b.Run("rebuild", func(b *testing.B) {
+		for i := range b.N {
+			in := site.e.lookup(site.hot[i%len(site.hot)])
+			site.e.mu.RLock()
+			key := cacheKey(in.id, in.configHash, "")
+			site.e.mu.RUnlock()
+			if _, err := site.e.runBuild(ctx, in, key, in.generation()); err != nil {
+				b.Fatal(err)
+			}
+		}
 	})
 
 	b.Run("throughput", func(b *testing.B) {

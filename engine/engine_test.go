@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"time"
 	"testing"
 
 	"hubs/fedmsg"
@@ -252,5 +253,20 @@ func TestStaleWithError(t *testing.T) {
 	}
 	if _, err := h.e.Data(ctx, daveWs[0].ID); err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Fatalf("Data with no good data and a failing build: %v", err)
+	}
+}
+
+// Close returns with several workers idle (each waiting for work must be woken).
+func TestCloseWithIdleWorkers(t *testing.T) {
+	h := newHarness(t, nil, WithWorkers(8))
+	done := make(chan struct{})
+	go func() {
+		h.e.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Close did not return: idle workers were not woken")
 	}
 }

@@ -16,10 +16,13 @@ type workQueue struct {
 	mu     sync.Mutex
 	items  []*instance
 	wake   chan struct{} // one token: something was pushed
+	done   chan struct{} // closed by close: every waiting worker leaves
 	closed bool
 }
 
-func newWorkQueue() *workQueue { return &workQueue{wake: make(chan struct{}, 1)} }
+func newWorkQueue() *workQueue {
+	return &workQueue{wake: make(chan struct{}, 1), done: make(chan struct{})}
+}
 
 func (q *workQueue) push(in *instance) {
 	q.mu.Lock()
@@ -55,17 +58,19 @@ func (q *workQueue) pop() (*instance, bool) {
 			return in, true
 		}
 		q.mu.Unlock()
-		<-q.wake
+		select {
+		case <-q.wake:
+		case <-q.done:
+		}
 	}
 }
 
 func (q *workQueue) close() {
 	q.mu.Lock()
-	q.closed = true
-	q.mu.Unlock()
-	select {
-	case q.wake <- struct{}{}:
-	default:
+	defer q.mu.Unlock()
+	if !q.closed {
+		q.closed = true
+		close(q.done)
 	}
 }
 
