@@ -315,7 +315,14 @@ func TestArchiveData(t *testing.T) {
 			t.Errorf("stats = %v", d)
 		}
 		r := data(t, "rules", "designteam", map[string]any{"link": "https://fedoraproject.org/wiki/Design"})
-		if !slices.Equal(strs(r["owners"]), []string{"duffy", "ryanlerch"}) || r["link"] != "https://fedoraproject.org/wiki/Design" || r["minutes_link"] != "" {
+		var owners []string
+		for _, o := range r["owners"].([]any) {
+			owners = append(owners, o.(map[string]any)["name"].(string))
+			if !strings.HasPrefix(o.(map[string]any)["avatar"].(string), "https://seccdn.libravatar.org/avatar/") {
+				t.Errorf("owner %v has no avatar", o)
+			}
+		}
+		if !slices.Equal(owners, []string{"duffy", "ryanlerch"}) || r["link"] != "https://fedoraproject.org/wiki/Design" || r["minutes_link"] != "" {
 			t.Errorf("rules = %v", r)
 		}
 	})

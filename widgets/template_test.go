@@ -126,10 +126,10 @@ func TestTemplates(t *testing.T) {
 		{"meetings", "none", `{"calendar": "i18n", "link": "https://apps.fedoraproject.org/calendar/i18n/", "meetings": []}`, []string{"No meeting planned"}},
 		{"meetings", "hostile", `{"calendar": ` + q(xss) + `, "link": "javascript:alert(1)", "meetings": [{"name": ` + q(xss) + `, "when": 1, "date": ` + q(xss) + `, "time": "", "location": ` + q(xss) + `, "link": "javascript:alert(2)"}]}`, []string{"about:invalid", "&lt;script&gt;"}},
 
-		{"rules", "full", `{"link": "https://fedoraproject.org/wiki/Design", "schedule_text": "Every other Wednesday", "schedule_link": "https://fedoraproject.org/wiki/Design/Meetings", "minutes_link": "https://meetbot.fedoraproject.org/", "owners": ["duffy", "ryanlerch"]}`,
-			[]string{"Community Rules and Guidelines", "Every other Wednesday", "Meeting Schedule", "Past Meeting Minutes", `href="/duffy/"`, `href="/ryanlerch/"`}},
+		{"rules", "full", `{"link": "https://fedoraproject.org/wiki/Design", "schedule_text": "Every other Wednesday", "schedule_link": "https://fedoraproject.org/wiki/Design/Meetings", "minutes_link": "https://meetbot.fedoraproject.org/", "owners": [{"name": "duffy", "avatar": "https://seccdn.libravatar.org/avatar/d"}, {"name": "ryanlerch", "avatar": "https://seccdn.libravatar.org/avatar/r"}]}`,
+			[]string{"Community Rules and Guidelines", "Every other Wednesday", "Meeting Schedule", "Past Meeting Minutes", `href="/duffy/"`, `href="/ryanlerch/"`, `src="https://seccdn.libravatar.org/avatar/d"`}},
 		{"rules", "empty", `{"link": "", "schedule_text": "", "schedule_link": "", "minutes_link": "", "owners": []}`, []string{"This hub has no owner."}},
-		{"rules", "hostile", `{"link": "javascript:alert(1)", "schedule_text": ` + q(xss) + `, "schedule_link": "javascript:alert(2)", "minutes_link": " javascript:alert(3)", "owners": [` + q(xss) + `]}`, []string{"about:invalid", "&lt;script&gt;"}},
+		{"rules", "hostile", `{"link": "javascript:alert(1)", "schedule_text": ` + q(xss) + `, "schedule_link": "javascript:alert(2)", "minutes_link": " javascript:alert(3)", "owners": [{"name": ` + q(xss) + `, "avatar": "javascript:alert(5)"}]}`, []string{"about:invalid", "&lt;script&gt;"}},
 
 		{"stats", "counts", `{"hub": "designteam", "owners": 2, "members": 4, "subscribers": 1, "stargazers": 1200}`, []string{"1,200", `action="/api/hub/designteam/star"`, `action="/api/hub/designteam/join"`}},
 		{"stats", "zero", `{"hub": "x", "owners": 0, "members": 0, "subscribers": 0, "stargazers": 0}`, []string{">0<"}},
@@ -145,10 +145,10 @@ func TestTemplates(t *testing.T) {
 		{"subscriptions", "unknown", `{"username": "nobody", "known": false, "memberships": [], "subscriptions": [], "stars": []}`, []string{"has not signed in"}},
 		{"subscriptions", "hostile", `{"username": ` + q(xss) + `, "known": true, "memberships": [` + q(xss) + `], "subscriptions": [], "stars": []}`, []string{"&lt;script&gt;"}},
 
-		{"workflow.pendingacls", "some", `{"username": "ralph", "manage": "https://admin.fedoraproject.org/pkgdb/acl/pending/", "pending": [{"user": "grover", "acl": "commit", "package": "python-sh", "namespace": "rpms", "collection": "master", "status": "Awaiting Review", "link": "https://admin.fedoraproject.org/pkgdb/package/rpms/python-sh/"}]}`,
+		{"workflow.pendingacls", "some", `{"username": "ralph", "manage": "https://admin.fedoraproject.org/pkgdb/acl/pending/", "pending": [{"user": "grover", "avatar": "https://seccdn.libravatar.org/avatar/g", "acl": "commit", "package": "python-sh", "namespace": "rpms", "collection": "master", "status": "Awaiting Review", "link": "https://admin.fedoraproject.org/pkgdb/package/rpms/python-sh/"}]}`,
 			[]string{"<strong>grover</strong> is awaiting review for commit on", ">python-sh</a> (master)", "Manage requests"}},
 		{"workflow.pendingacls", "none", `{"username": "ralph", "manage": "https://x/", "pending": []}`, []string{"No ACL request waits for ralph."}},
-		{"workflow.pendingacls", "hostile", `{"username": "x", "manage": "javascript:alert(1)", "pending": [{"user": ` + q(xss) + `, "acl": ` + q(xss) + `, "package": ` + q(xss) + `, "namespace": "rpms", "collection": ` + q(xss) + `, "status": ` + q(xss) + `, "link": "javascript:alert(2)"}]}`, []string{"about:invalid", "&lt;script&gt;"}},
+		{"workflow.pendingacls", "hostile", `{"username": "x", "manage": "javascript:alert(1)", "pending": [{"user": ` + q(xss) + `, "avatar": "javascript:alert(5)", "acl": ` + q(xss) + `, "package": ` + q(xss) + `, "namespace": "rpms", "collection": ` + q(xss) + `, "status": ` + q(xss) + `, "link": "javascript:alert(2)"}]}`, []string{"about:invalid", "&lt;script&gt;"}},
 
 		{"workflow.updates2stable", "ready", `{"username": "ralph", "manage": "https://bodhi.fedoraproject.org/updates/?user=ralph", "updates": [{"title": "fedmsg-1.1.2-1.fc30", "karma": 2, "link": "https://bodhi.fedoraproject.org/updates/FEDORA-2026-0e1f2a3b4c", "package": "fedmsg", "icon": "https://apps.fedoraproject.org/packages/images/icons/fedmsg.png"}]}`,
 			[]string{"fedmsg-1.1.2-1.fc30</a> (karma 2) ready for love", `src="https://apps.fedoraproject.org/packages/images/icons/fedmsg.png"`, "Manage updates"}},

@@ -1,5 +1,6 @@
 // Pending ACLs: requests for rights on a packager's packages waiting for their answer, with
 // the requesters' avatars. Asked from pkgdb (site setting pkgdb_url), /api/pendingacls.
+import { avatar } from "../lib/meta/util.js";
 import { isWidgetUpdate, shortTopic } from "../lib/topics.js";
 import { baseURL, getJSON, query } from "../lib/upstream.js";
 
@@ -19,6 +20,7 @@ export default {
       manage: base + "/acl/pending/",
       pending: r.body.pending_acls.map((a) => ({
         user: String(a.user ?? ""),
+        avatar: avatar(String(a.user ?? "")), // hashed once per rebuild, not at every render
         acl: String(a.acl ?? ""),
         package: String(a.package ?? ""),
         namespace: String(a.namespace ?? "rpms"),
@@ -33,7 +35,7 @@ export default {
     return h.html`<div class="pendingacls">
   <p><a href="${data.manage}">Manage requests</a></p>
   <ul class="media-list">${data.pending.map((a) => h.html`
-    <li><img class="avatar" src="${h.avatar(a.user, 64)}" alt="" width="32" height="32" loading="lazy">
+    <li>${a.avatar ? h.html`<img class="avatar" src="${a.avatar}" alt="" width="32" height="32" loading="lazy">` : ""}
       <strong>${a.user}</strong> is ${a.status.toLowerCase() || "waiting"} for ${a.acl} on <a href="${a.link}">${a.package}</a> (${a.collection})</li>`)}
   </ul>
 </div>`;
