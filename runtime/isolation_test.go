@@ -50,7 +50,7 @@ func TestIsolation(t *testing.T) {
 		}
 		obs := data(2, "observer", `{}`)
 		wantObs := map[string]any{"leak": "undefined", "leak2": "undefined", "leak3": "undefined", "leak4": "undefined",
-			"polluted": true, "map": true, "json": true, "hub": "unchanged"}
+			"polluted": true, "map": true, "json": true, "hub": "unchanged", "goError": "undefined"}
 		if !reflect.DeepEqual(obs, wantObs) {
 			t.Errorf("observer saw:\n got %v\nwant %v", obs, wantObs)
 		}

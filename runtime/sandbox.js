@@ -138,6 +138,9 @@
   // and the global object itself. Widget code is compiled in strict mode, so a
   // write to any of them throws instead of leaking into the next call.
   function harden() {
+    // goja's constructor for wrapped Go errors: nothing a widget needs, and
+    // the runtime never wraps a Go value for JavaScript.
+    delete globalThis.GoError;
     Object.defineProperty(JSON, "stringify", { value: stringify, writable: true, configurable: true, enumerable: false });
     capStrings();
     const common = ["constructor", "toString", "valueOf", "toLocaleString"];

@@ -12,6 +12,7 @@ export default {
       map: [1].map((x) => x + 1)[0] === 2,
       json: JSON.parse("1") === 1,
       hub: "unchanged",
+      goError: typeof globalThis.GoError,
     };
   },
   template(data, h) {
