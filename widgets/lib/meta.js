@@ -197,20 +197,6 @@ function saysJunk(v, depth) {
   return false;
 }
 
-// text keeps a processor's string result; a number becomes its digits and
-// anything else (an object copied from a message whose schema changed)
-// becomes empty.
-function text(v, empty) {
-  if (typeof v === "string") return v;
-  return typeof v === "number" ? String(v) : empty;
-}
-
-// url keeps a link or icon only when it is a string (the empty string
-// included: processors return it where a service names no page).
-function url(v) {
-  return typeof v === "string" ? v : null;
-}
-
 function listText(list) {
   return list.length === 0 ? "" : list.length === 1 ? list[0] : list.join("\n");
 }
@@ -243,39 +229,41 @@ export function meta(env) {
   const c = fill(scratch, env);
   const p = c.proc;
   const icon = typeof p.iconFor === "function" ? call(p, "iconFor", c, null) : p.icon || null;
+  const subtitle = call(p, "subtitle", c, "");
+  const link = call(p, "link", c, null);
+  const secondary = call(p, "secondary_icon", c, null);
+  const objects = list(p, "objects", c);
+  // Types first: a number says something, an object copied from a message
+  // whose schema changed says nothing. (Inline: calls cost in goja.)
   const r = {
     title: c.title,
-    subtitle: text(call(p, "subtitle", c, ""), ""),
-    link: url(call(p, "link", c, null)),
-    icon: url(icon),
-    secondary_icon: url(call(p, "secondary_icon", c, null)),
+    subtitle: typeof subtitle === "string" ? subtitle : typeof subtitle === "number" ? String(subtitle) : "",
+    link: typeof link === "string" ? link : null,
+    icon: typeof icon === "string" ? icon : null,
+    secondary_icon: typeof secondary === "string" ? secondary : null,
     usernames: list(p, "usernames", c),
     packages: list(p, "packages", c),
-    objects: list(p, "objects", c),
+    objects,
   };
-  // One search over all the text run together (null reads "null", which is
-  // no junk; a marker made up across a seam only costs scrub's closer look).
-  const all = r.subtitle + r.link + r.icon + r.secondary_icon +
-    listText(r.usernames) + listText(r.packages) + listText(r.objects);
+  // Then one search over the built text run together (null reads "null",
+  // which is no junk; a marker made up across a seam only costs scrub's
+  // closer look). Usernames and packages are names: normalize already
+  // dropped the junk ones, by comparison.
+  const all = r.subtitle + r.link + r.secondary_icon + r.icon +
+    (objects.length === 0 ? "" : objects.length === 1 ? objects[0] : objects.join("\n"));
   return suspect(all) ? scrub(r, c) : r;
-}
-
-// listOnly is the usernames() and packages() fast paths' cleaning.
-function listOnly(list, c) {
-  if (list.length === 0 || !suspect(listText(list)) || saysJunk(c.msg, 0)) return list;
-  return list.filter((x) => !junk(x));
 }
 
 /** usernames returns only the message's sorted unique usernames (the hint index's need). */
 export function usernames(env) {
   const c = fill(scratch, env);
-  return listOnly(list(c.proc, "usernames", c), c);
+  return list(c.proc, "usernames", c);
 }
 
 /** packages returns only the message's sorted unique package names (the archive's need). */
 export function packages(env) {
   const c = fill(scratch, env);
-  return listOnly(list(c.proc, "packages", c), c);
+  return list(c.proc, "packages", c);
 }
 
 /**

@@ -17,9 +17,10 @@ let avatarCache = new Map();
 
 /** avatar returns the Libravatar URL of a Fedora account (hash of its OpenID). */
 export function avatar(username) {
-  if (!username || noName(username)) return null;
+  if (!username) return null;
   let url = avatarCache.get(username);
   if (url === undefined) {
+    if (noName(username)) return null; // checked on a miss only: hits are known names
     url = AVATAR_BASE + sha256Hex("http://" + username + ".id.fedoraproject.org/") + AVATAR_QUERY;
     if (avatarCache.size >= CACHE_MAX) avatarCache = new Map();
     avatarCache.set(username, url);
@@ -31,7 +32,14 @@ export function avatar(username) {
 // object where it expected a name: the hash of it would be someone's
 // avatar-looking picture of no one.
 function noName(s) {
-  return typeof s !== "string" || s === "undefined" || s === "null" || s.indexOf("[object") >= 0;
+  return typeof s !== "string" || s === "null" || junkName(s) || s.indexOf("[object") >= 0;
+}
+
+// junkName is true of the names JavaScript makes of a missing field and of
+// an object ("[object Object]", and its halves when split on spaces).
+// Comparisons, not searches: they cost no native call in goja.
+function junkName(s) {
+  return s === "undefined" || s === "[object Object]" || s === "[object" || s === "Object]";
 }
 
 /**
@@ -44,10 +52,11 @@ export function clearCaches() {
 
 /** emailAvatar returns the Libravatar URL for an e-mail address (MD5 of it). */
 export function emailAvatar(email) {
-  if (!email || noName(email)) return null;
+  if (!email) return null;
   const key = "\u0000" + email;
   let url = avatarCache.get(key);
   if (url === undefined) {
+    if (noName(email)) return null;
     url = AVATAR_BASE + md5Hex(email) + AVATAR_QUERY;
     if (avatarCache.size >= CACHE_MAX) avatarCache = new Map();
     avatarCache.set(key, url);
@@ -74,7 +83,7 @@ export function appIcon(file) {
  */
 export function normalize(v) {
   if (v === null || v === undefined) return [];
-  if (typeof v === "string") return v ? [v] : [];
+  if (typeof v === "string") return v === "" || junkName(v) ? [] : [v];
   let arr;
   if (Array.isArray(v)) {
     arr = v;
@@ -91,7 +100,7 @@ export function normalize(v) {
     // Strings and numbers only: an object here is a schema the processor
     // did not expect, and "[object Object]" names nothing.
     if (typeof x === "string") {
-      if (x !== "") out[n++] = x; // cheaper than push in goja
+      if (x !== "" && !junkName(x)) out[n++] = x; // cheaper than push in goja
     } else if (typeof x === "number") {
       out[n++] = String(x);
     }
