@@ -3,8 +3,10 @@
 // One ES module for both sides: the server evaluates it in each goja runtime of
 // the widget pool (runtime/ bundles it once and freezes the result), the browser
 // imports it as is. So it uses nothing but the language itself: no DOM, no
-// crypto.subtle (async), no host API, and it keeps no module-level mutable
-// state, because on the server one evaluation serves every widget of a runtime.
+// crypto.subtle (async), no host API. On the server one evaluation serves every
+// widget of a runtime, so it keeps no module-level state a widget could see or
+// change: the one mutable thing, a cache of template analyses, holds values
+// that depend only on their key (the template's own static text).
 //
 // Escaping is the default. h.html is a tagged template that knows, for every
 // ${hole}, where in the HTML it sits:
