@@ -1,4 +1,5 @@
 // Avatar: a person's libravatar picture, as Fedora computes it, with their name.
+import { required } from "./lib/config.js";
 import { isWidgetUpdate } from "./lib/topics.js";
 
 export default {
@@ -9,6 +10,7 @@ export default {
   },
   hints: { topics: ["hubs.widget.update"] },
   async data(ctx, config) {
+    required(config, "username");
     const user = await ctx.user(config.username);
     return { username: config.username, full_name: user ? user.full_name : "" };
   },

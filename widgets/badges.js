@@ -1,5 +1,6 @@
 // Badges: a person's Fedora Badges, newest first, the first ten as images linking to each
 // badge. Asked from the badges service (site setting badges_url), /user/NAME/json.
+import { required } from "./lib/config.js";
 import { isWidgetUpdate, shortTopic } from "./lib/topics.js";
 import { baseURL, getJSON } from "./lib/upstream.js";
 
@@ -12,8 +13,9 @@ export default {
     username: { type: "username", required: true, help: "A FAS username." },
   },
   // Award messages name the person they award (fedmsg.meta usernames).
-  hints: { topics: ["hubs.widget.update"], usernames: (config) => [config.username] },
+  hints: { topics: ["hubs.widget.update"], usernames: (config) => (config.username ? [config.username] : []) },
   async data(ctx, config) {
+    required(config, "username");
     const base = baseURL(ctx, "badges_url");
     const user = encodeURIComponent(config.username);
     const profile = base + "/user/" + user;

@@ -1,6 +1,7 @@
 // Weekly activity: a person's bus messages of the last twelve weeks, week by week and
 // service by service, drawn here as an inline SVG stacked bar chart (the original asked
 // datagrepper's chart service for a picture; we count in our own archive).
+import { required } from "./lib/config.js";
 import { usernames } from "./lib/meta.js";
 import { isWidgetUpdate, shortTopic } from "./lib/topics.js";
 
@@ -18,8 +19,9 @@ export default {
   params: {
     username: { type: "username", required: true, help: "A FAS username." },
   },
-  hints: { topics: ["hubs.widget.update"], usernames: (config) => [config.username] },
+  hints: { topics: ["hubs.widget.update"], usernames: (config) => (config.username ? [config.username] : []) },
   async data(ctx, config) {
+    required(config, "username");
     const who = [config.username];
     const end = Math.floor(ctx.now().getTime() / 1000);
     const start = end - WEEKS * WEEK;

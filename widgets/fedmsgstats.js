@@ -1,5 +1,6 @@
 // Fedmsg stats: how many bus messages concern a person (from our own archive) and how many
 // people subscribe to their hub, with a subscribe button.
+import { required } from "./lib/config.js";
 import { usernames } from "./lib/meta.js";
 import { isHubUpdate, isWidgetUpdate, shortTopic } from "./lib/topics.js";
 
@@ -9,8 +10,9 @@ export default {
   params: {
     username: { type: "username", required: true, help: "A FAS username." },
   },
-  hints: { topics: ["hubs.hub.update", "hubs.widget.update"], usernames: (config) => [config.username] },
+  hints: { topics: ["hubs.hub.update", "hubs.widget.update"], usernames: (config) => (config.username ? [config.username] : []) },
   async data(ctx, config) {
+    required(config, "username");
     const fedmsgs = await ctx.messages.count({ usernames: [config.username] });
     return {
       username: config.username,

@@ -31,8 +31,9 @@ export default {
     config = withDefaults(params, config);
     const who = people(config, ctx.hub);
     if (who.length === 0) return { who, entries: [] };
-    // Fetch more than shown: conglomerate folds runs of related messages into one entry.
-    const page = await ctx.messages.grep({ usernames: who, rows: 100, order: "desc" });
+    // Fetch more than shown (three times, at most the archive's page of 100): conglomerate
+    // folds runs of related messages into one entry.
+    const page = await ctx.messages.grep({ usernames: who, rows: Math.min(100, config.rows * 3), order: "desc" });
     const entries = conglomerate(page.raw_messages).slice(0, config.rows).map((e) => ({
       subtitle: e.subtitle,
       link: e.link,

@@ -1,5 +1,6 @@
 // Meetings: the next meeting of each series of a calendar in Fedora's calendar service
 // (fedocal, site setting fedocal_url): its name, date, time in UTC, place and "in 3 days".
+import { required } from "./lib/config.js";
 import { isWidgetUpdate, shortTopic } from "./lib/topics.js";
 import { baseURL, getJSON, query } from "./lib/upstream.js";
 
@@ -28,6 +29,7 @@ export default {
   },
   hints: { topics: ["hubs.widget.update"], categories: ["fedocal"] },
   async data(ctx, config) {
+    required(config, "calendar");
     const base = baseURL(ctx, "fedocal_url");
     const now = ctx.now();
     const today = now.toISOString().slice(0, 10);

@@ -1,4 +1,5 @@
 // Subscriptions: the hubs a person belongs to (as owner or member) and subscribes to.
+import { required } from "./lib/config.js";
 import { isWidgetUpdate, roleChange } from "./lib/topics.js";
 
 export default {
@@ -9,8 +10,9 @@ export default {
   },
   // The engine sends hubs.hub.update for a role change with the person in its usernames,
   // so the username hint finds exactly the instances concerned.
-  hints: { topics: ["hubs.widget.update"], usernames: (config) => [config.username] },
+  hints: { topics: ["hubs.widget.update"], usernames: (config) => (config.username ? [config.username] : []) },
   async data(ctx, config) {
+    required(config, "username");
     const user = await ctx.user(config.username);
     const roles = (user && user.hubs) || {};
     const having = (...wanted) => Object.keys(roles).filter((hub) => roles[hub].some((r) => wanted.includes(r))).sort();

@@ -12,3 +12,12 @@ export function withDefaults(params, config) {
   }
   return out;
 }
+
+// required throws a clear error when a required param has no value: a widget just added to a
+// hub runs with an empty config until its owner fills in the form.
+export function required(config, ...names) {
+  for (const name of names) {
+    const v = config ? config[name] : undefined;
+    if (v === undefined || v === null || v === "") throw new Error("this widget needs its " + name + " setting: edit the widget to set it");
+  }
+}

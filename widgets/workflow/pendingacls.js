@@ -1,5 +1,6 @@
 // Pending ACLs: requests for rights on a packager's packages waiting for their answer, with
 // the requesters' avatars. Asked from pkgdb (site setting pkgdb_url), /api/pendingacls.
+import { required } from "../lib/config.js";
 import { avatar } from "../lib/meta/util.js";
 import { isWidgetUpdate, shortTopic } from "../lib/topics.js";
 import { baseURL, getJSON, query } from "../lib/upstream.js";
@@ -12,6 +13,7 @@ export default {
   },
   hints: { topics: ["hubs.widget.update", "pkgdb.acl.update"] },
   async data(ctx, config) {
+    required(config, "username");
     const base = baseURL(ctx, "pkgdb_url");
     const r = await getJSON(ctx, base + "/api/pendingacls" + query({ username: config.username, format: "json" }), "pkgdb");
     if (!Array.isArray(r.body.pending_acls)) throw new Error("pkgdb answered without a pending_acls list");

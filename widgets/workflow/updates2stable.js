@@ -1,6 +1,7 @@
 // Updates ready for stable: a packager's updates in testing that Bodhi says can be pushed to
 // stable now and that nobody asked to push yet, with karma, link and package icon. Asked from
 // Bodhi (site setting bodhi_url), /updates/?user=NAME&status=testing.
+import { required } from "../lib/config.js";
 import { isWidgetUpdate, shortTopic } from "../lib/topics.js";
 import { baseURL, getJSON, query } from "../lib/upstream.js";
 
@@ -29,6 +30,7 @@ export default {
     topics: ["hubs.widget.update", "bodhi.update.comment", "bodhi.update.request.stable", "bodhi.update.complete.stable"],
   },
   async data(ctx, config) {
+    required(config, "username");
     const base = baseURL(ctx, "bodhi_url");
     const icons = baseURL(ctx, "packages_url") + "/images/icons/";
     const url = base + "/updates/" + query({ user: config.username, status: "testing", rows_per_page: 100 });
