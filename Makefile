@@ -18,7 +18,7 @@ build:
 # run builds, then serves on :5000 with a private PostgreSQL under ./var (created on first
 # use, stopped on Ctrl-C, kept between runs). Set HUBS_DATABASE_URL to use another server.
 run: build deps-run
-	./$(BIN) serve
+	./$(BIN) serve --demo
 
 # APT installs Debian packages given in $(1) that are missing, as root or through sudo.
 APT = if [ -n "$(strip $(1))" ]; then \
