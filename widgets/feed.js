@@ -10,6 +10,14 @@ const params = {
   rows: { type: "integer", default: 20, min: 1, max: 50, help: "How many entries to show." },
 };
 
+// isoTime is epoch seconds as an ISO 8601 time, or "" when it is not a time (toISOString
+// would throw, and a template that throws shows an error panel).
+function isoTime(seconds) {
+  if (typeof seconds !== "number") return "";
+  const d = new Date(seconds * 1000);
+  return Number.isFinite(d.getTime()) ? d.toISOString() : "";
+}
+
 // people is who the feed is about.
 function people(config, hub) {
   if (config.username) return [config.username];
@@ -53,7 +61,7 @@ export default {
     ${e.secondary_icon || e.icon ? h.html`<img class="avatar" src="${e.secondary_icon || e.icon}" alt="" width="32" height="32" loading="lazy">` : ""}
     <div class="feed-text">
       ${e.link ? h.html`<a href="${e.link}">${e.subtitle}</a>` : e.subtitle}
-      <div class="feed-time"><time datetime="${new Date(e.timestamp * 1000).toISOString()}">${h.humanize(e.timestamp)}</time>${e.count > 1 ? h.html` · ${e.count} messages` : ""}</div>
+      <div class="feed-time"><time datetime="${isoTime(e.timestamp)}">${h.humanize(e.timestamp)}</time>${e.count > 1 ? h.html` · ${e.count} messages` : ""}</div>
     </div>
   </li>`)}
 </ul>`;

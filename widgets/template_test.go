@@ -119,6 +119,7 @@ func TestTemplates(t *testing.T) {
 			"icon": "https://apps.fedoraproject.org/img/icons/bodhi.png", "secondary_icon": "https://seccdn.libravatar.org/avatar/x", "timestamp": 1559062463, "count": 3}]}`,
 			[]string{`href="https://bodhi.fedoraproject.org/updates/FEDORA-2019-46910daf41"`, "ralph commented on a bodhi update", "3 messages", `datetime="2019-05-28T16:54:23.000Z"`}},
 		{"feed", "empty", `{"who": ["ralph"], "entries": []}`, []string{"No activity from ralph yet."}},
+		{"feed", "no time", `{"who": ["ralph"], "entries": [{"subtitle": "s", "link": null, "icon": null, "secondary_icon": null, "timestamp": null, "count": 1}]}`, []string{`<time datetime="">`}},
 		{"feed", "hostile", `{"who": [` + q(xss) + `], "entries": [{"subtitle": ` + q(xss) + `, "link": "javascript:alert(1)", "icon": "javascript:alert(2)", "secondary_icon": null, "timestamp": 1, "count": 1}]}`, []string{"about:invalid", "&lt;script&gt;"}},
 
 		{"meetings", "next", `{"calendar": "design", "link": "https://apps.fedoraproject.org/calendar/design/", "meetings": [{"name": "Design Team Meeting", "when": 1765299600, "date": "Dec 09", "time": "17:00 UTC", "location": "#fedora-design", "link": "https://apps.fedoraproject.org/calendar/meeting/4201/"}]}`,
