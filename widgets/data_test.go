@@ -162,6 +162,7 @@ func TestUpstreamFailures(t *testing.T) {
 	}{
 		{"HTTP 500", up.settings("/broken"), "answered HTTP 500"},
 		{"HTML instead of JSON", up.settings("/html"), "did not answer JSON"},
+		{"timeout", up.settings("/slow"), "unreachable"},
 		{"connection refused", unreachable(t), "unreachable"},
 		{"host not allowed", map[string]string{"badges_url": "https://badges.fedoraproject.org", "fedocal_url": "https://apps.fedoraproject.org/calendar",
 			"bodhi_url": "https://bodhi.fedoraproject.org", "pkgdb_url": "https://admin.fedoraproject.org/pkgdb", "packages_url": "https://apps.fedoraproject.org/packages"}, "unreachable"},
@@ -180,6 +181,9 @@ func TestUpstreamFailures(t *testing.T) {
 				_, err := rt.Data(ctx, runtime.Instance{ID: 1, Name: w.widget, Hub: "h", Config: json.RawMessage(w.config)}, runtime.Hub{Name: "h"})
 				if err == nil {
 					t.Fatal("data() succeeded")
+				}
+				if f.name == "timeout" && !strings.Contains(err.Error(), "timed out") && !strings.Contains(err.Error(), "deadline") && !strings.Contains(err.Error(), "Timeout") {
+					t.Errorf("error %q does not say it timed out", err)
 				}
 				if !strings.Contains(err.Error(), f.want) || (f.want != "is not set" && !strings.Contains(err.Error(), w.service)) {
 					t.Errorf("error %q does not say %q about %s", err, f.want, w.service)

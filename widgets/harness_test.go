@@ -74,6 +74,10 @@ func newUpstreams(t testing.TB) *upstreams {
 	mux.HandleFunc("/broken/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 	})
+	mux.HandleFunc("/slow/", func(w http.ResponseWriter, r *http.Request) {
+		// Answers only when the client gives up (or the server closes).
+		<-r.Context().Done()
+	})
 	mux.HandleFunc("/html/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		_, _ = w.Write([]byte("<html><body>maintenance</body></html>"))
@@ -89,12 +93,13 @@ func newUpstreams(t testing.TB) *upstreams {
 }
 
 // settings points every upstream at the local server, under prefix ("" for the recorded
-// answers, "/broken" or "/html" for failing ones).
+// answers, "/broken", "/html" or "/slow" for failing ones), with a 300 ms timeout.
 func (u *upstreams) settings(prefix string) map[string]string {
 	base := u.srv.URL + prefix
 	return map[string]string{
 		"badges_url": base + "/badges", "fedocal_url": base + "/calendar", "bodhi_url": base + "/bodhi",
 		"pkgdb_url": base + "/pkgdb", "packages_url": "https://apps.fedoraproject.org/packages",
+		"upstream_timeout_ms": "300",
 	}
 }
 

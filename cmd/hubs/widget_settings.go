@@ -6,7 +6,7 @@ import (
 )
 
 // upstreamDefaults are the site settings the widgets read through ctx.settings: the base
-// URLs of the Fedora services they ask (widgets/badges.js, meetings.js,
+// URLs of the Fedora services they ask, and how long to wait for them (widgets/badges.js, meetings.js,
 // workflow/pendingacls.js, workflow/updates2stable.js), Fedora's own by default. Each can be
 // changed with the environment variable HUBS_<KEY> (HUBS_BODHI_URL=https://bodhi.stg...),
 // which is how the tests point them at local servers. Fetching from them still needs their
@@ -17,6 +17,8 @@ var upstreamDefaults = map[string]string{
 	"bodhi_url":    "https://bodhi.fedoraproject.org",
 	"pkgdb_url":    "https://admin.fedoraproject.org/pkgdb",
 	"packages_url": "https://apps.fedoraproject.org/packages", // package icons, shown by the browser, never fetched
+	// How long one upstream request may take, in milliseconds (ctx.fetch's own cap is 5 s).
+	"upstream_timeout_ms": "5000",
 }
 
 // siteSettings returns ctx.settings: upstreamDefaults with the HUBS_<KEY> overrides applied.

@@ -14,9 +14,11 @@ export function baseURL(ctx, key) {
 // service in errors. A status other than 2xx throws, unless listed in accept (404 for "no
 // such user").
 export async function getJSON(ctx, url, what, accept = []) {
+  // Site setting upstream_timeout_ms bounds each request (ctx.fetch's own default otherwise).
+  const timeout = Number(ctx.settings ? ctx.settings.upstream_timeout_ms : undefined);
   let r;
   try {
-    r = await ctx.fetch(url, { headers: { Accept: "application/json" } });
+    r = await ctx.fetch(url, { headers: { Accept: "application/json" }, timeout: timeout > 0 ? timeout : undefined });
   } catch (e) {
     throw new Error(what + " is unreachable: " + (e && e.message ? e.message : String(e)));
   }
