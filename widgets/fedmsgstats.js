@@ -5,7 +5,7 @@ import { usernames } from "./lib/meta.js";
 import { isHubUpdate, isWidgetUpdate, shortTopic } from "./lib/topics.js";
 
 export default {
-  title: "Stats",
+  title: "Fedmsg Stats",
   description: "A person's number of bus messages and their hub's subscribers, with a subscribe button.",
   params: {
     username: { type: "username", required: true, help: "A FAS username." },
