@@ -125,7 +125,7 @@ func unreachable(t testing.TB) map[string]string {
 // newRuntime loads this folder's widgets into a runtime whose fetches may reach the local
 // test servers only, with settings as ctx.settings and host (may be nil) behind
 // ctx.messages and ctx.user.
-func newRuntime(t testing.TB, host runtime.Host, settings map[string]string) *runtime.Runtime {
+func newRuntime(t testing.TB, host runtime.Host, settings map[string]string, extra ...runtime.Option) *runtime.Runtime {
 	t.Helper()
 	helpers, err := os.ReadFile("../static/h.js")
 	if err != nil {
@@ -139,7 +139,7 @@ func newRuntime(t testing.TB, host runtime.Host, settings map[string]string) *ru
 	if host != nil {
 		opts = append(opts, runtime.WithHost(host))
 	}
-	rt, err := runtime.New(opts...)
+	rt, err := runtime.New(append(opts, extra...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
