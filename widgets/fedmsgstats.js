@@ -22,8 +22,9 @@ export default {
     };
   },
   template(data, h) {
-    // The button is for visitors: data-owner lets the page hide it from the hub's own person
-    // (the data is the same for every viewer, so the template cannot know who looks).
+    // The button is for visitors: data-owner lets the page hide it from the hub's own person,
+    // and the page's client fills the empty _csrf field (the data is the same for every
+    // viewer, so the template can know neither who looks nor their token).
     return h.html`<div class="stats fedmsgstats">
   <div class="stat-row">
     <div class="stat"><span class="stat-value">${h.commas(data.fedmsgs)}</span> <span class="stat-label">fedmsgs</span></div>

@@ -20,8 +20,9 @@ export default {
   template(data, h) {
     const api = "/api/hub/" + encodeURIComponent(data.hub) + "/";
     const cell = (label, n) => h.html`<div class="stat"><span class="stat-value">${h.commas(n)}</span> <span class="stat-label">${label}</span></div>`;
-    // Plain forms: they work without JavaScript; the client adds the CSRF token (F's static/).
-    const button = (action, label) => h.html`<form method="post" action="${api + action}" class="inline"><button type="submit" class="${action}">${label}</button></form>`;
+    // Plain forms to the hub API. The data is the same for every viewer, so the CSRF token
+    // cannot be in it: the page's client fills the empty _csrf field from its csrf-token meta.
+    const button = (action, label) => h.html`<form method="post" action="${api + action}" class="inline"><input type="hidden" name="_csrf" value=""><button type="submit" data-action="${action}">${label}</button></form>`;
     return h.html`<div class="stats">
   <div class="stat-row">${cell("owners", data.owners)}${cell("members", data.members)}${cell("subscribers", data.subscribers)}${cell("stargazers", data.stargazers)}</div>
   <div class="hub-actions">${button("subscribe", "Subscribe")}${button("star", "Star")}${button("join", "Join")}</div>
