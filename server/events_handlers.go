@@ -65,7 +65,7 @@ func (w *web) stream(bw *bufio.Writer, sub *engine.Subscription) {
 	if _, err := bw.WriteString("retry: 2000\n: hello\n\n"); err != nil || bw.Flush() != nil {
 		return
 	}
-	buf := make([]byte, 0, 4096)
+	buf := make([]byte, 0, 512) // grows to the largest event; most clients idle, so start small
 	for {
 		ctx, cancel := context.WithTimeout(w.streams, w.heartbeat)
 		u, err := sub.Next(ctx)
