@@ -114,7 +114,9 @@ func main() {
 	if len(lat) == 0 {
 		log.Fatalf("no client received the update")
 	}
-	q := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))].Round(time.Millisecond) }
+	q := func(p float64) time.Duration {
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))].Round(time.Millisecond)
+	}
 	fmt.Printf("update reached %d of %d clients: p50 %s, p99 %s, last %s (from the POST that saved it)\n",
 		len(lat), *n, q(0.5), q(0.99), lat[len(lat)-1].Round(time.Millisecond))
 }
