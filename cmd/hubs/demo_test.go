@@ -3,12 +3,16 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"hubs/fedmsg"
+	"hubs/store/storetest"
 )
 
 const demoFixtures = "../../widgets/testdata/meta_examples.jsonl"
@@ -135,5 +139,51 @@ func TestDemoBadFixtures(t *testing.T) {
 	}
 	if _, err := StartDemo(ctx, demoFixtures, 0); err == nil {
 		t.Error("a zero interval must be an error")
+	}
+}
+
+// TestServeDemo is issue 7's "the demo moves on its own": hubs serve --demo, with no bus
+// endpoint, replays the fixture messages through its own intake, and ralph's message count and
+// feed grow without anyone doing anything.
+func TestServeDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts hubs serve")
+	}
+	url := storetest.EmptyURL(t)
+	p := startServe(t, t.TempDir(), "HUBS_DATABASE_URL="+url, "HUBS_DEMO=true", "HUBS_DEMO_INTERVAL=100ms",
+		"HUBS_DEMO_FIXTURES="+demoFixtures, "HUBS_FEDMSG_ENDPOINTS=")
+	defer p.stop(t, syscall.SIGTERM)
+	var hub struct {
+		Widgets []struct {
+			ID   int64
+			Name string
+		}
+	}
+	if code := p.getJSON(t, "/ralph/json", &hub); code != http.StatusOK {
+		t.Fatalf("/ralph/json: %d\n%s", code, p.logs)
+	}
+	ids := map[string]int64{}
+	for _, w := range hub.Widgets {
+		ids[w.Name] = w.ID
+	}
+	deadline := time.Now().Add(45 * time.Second)
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	var first float64 = -1
+	for {
+		var stats struct{ Fedmsgs float64 }
+		var feed struct{ Entries []any }
+		p.getJSON(t, fmt.Sprintf("/ralph/%d/json", ids["fedmsgstats"]), &stats)
+		p.getJSON(t, fmt.Sprintf("/ralph/%d/json", ids["feed"]), &feed)
+		if first < 0 && stats.Fedmsgs > 0 {
+			first = stats.Fedmsgs
+		}
+		if first > 0 && stats.Fedmsgs > first && len(feed.Entries) > 0 {
+			return // it moved, twice, on its own
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ralph's hub did not move: fedmsgs %v (first %v), %d feed entries\n%s", stats.Fedmsgs, first, len(feed.Entries), p.logs)
+		}
+		<-tick.C
 	}
 }
