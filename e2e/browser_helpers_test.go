@@ -33,16 +33,23 @@ type webStack struct {
 // startWeb starts the stack with the widgets of folder; every widget must load.
 func startWeb(t *testing.T, widgets string) *webStack {
 	t.Helper()
-	return startWebWith(t, widgets, true)
+	return startWebWith(t, widgets, webOptions{strict: true})
+}
+
+// webOptions adjust startWebWith.
+type webOptions struct {
+	strict  bool             // every widget must load
+	runtime []runtime.Option // extra runtime options
+	engine  []engine.Option  // extra engine options
 }
 
 // generousLimits replace the per-call time limits where a test compares results, not
 // speed: on a loaded machine a 50 ms shouldInvalidate limit fails calls at random.
 var generousLimits = runtime.Limits{Invalidate: 10 * time.Second, Template: 10 * time.Second, Load: 10 * time.Second}
 
-// startWebWith starts the stack with the widgets of folder; unless strict, widgets that do
-// not load are logged and left out.
-func startWebWith(t *testing.T, widgets string, strict bool, opts ...runtime.Option) *webStack {
+// startWebWith starts the stack with the widgets of folder; unless o.strict, widgets that
+// do not load are logged and left out.
+func startWebWith(t *testing.T, widgets string, o webOptions) *webStack {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -55,17 +62,17 @@ func startWebWith(t *testing.T, widgets string, strict bool, opts ...runtime.Opt
 		t.Fatal(err)
 	}
 	rt, err := runtime.New(append([]runtime.Option{runtime.WithHelpers(helpers), runtime.WithHost(engine.Host{Store: st}),
-		runtime.WithPoolSize(2)}, opts...)...)
+		runtime.WithPoolSize(2)}, o.runtime...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := rt.LoadDir(ctx, widgets); err != nil {
-		if strict {
+		if o.strict {
 			t.Fatalf("widgets of %s: %v", widgets, err)
 		}
 		t.Logf("widgets of %s that do not load are left out: %v", widgets, err)
 	}
-	eng, err := engine.New(st, rt)
+	eng, err := engine.New(st, rt, o.engine...)
 	if err != nil {
 		t.Fatal(err)
 	}

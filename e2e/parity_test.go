@@ -58,7 +58,7 @@ func parity(t *testing.T, folder string) {
 	if entries, err := os.ReadDir(folder); err != nil || !hasWidgetFiles(entries) {
 		t.Skipf("%s holds no widget files", folder)
 	}
-	w := startWebWith(t, folder, false, runtime.WithLimits(generousLimits))
+	w := startWebWith(t, folder, webOptions{runtime: []runtime.Option{runtime.WithLimits(generousLimits)}})
 	ctx := context.Background()
 	widgets := w.rt.List()
 	if len(widgets) == 0 {
