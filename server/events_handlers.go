@@ -56,9 +56,15 @@ func (s *Server) hubEvents(c *fiber.Ctx) error {
 }
 
 // stream writes sub's updates to one client until a write fails (the client went away),
-// the subscription ends or the server shuts down, and then frees the subscription. fasthttp
-// copies what is written here to the connection; it does not say when the client has
-// gone, so an idle stream writes a heartbeat every w.heartbeat to find out.
+// the subscription ends or the server shuts down, and then frees the subscription.
+//
+// fasthttp does not say when a client has gone: only a failed write does, and late. What
+// is written here goes into a pipe that fasthttp copies to the connection, so a write
+// fails only after fasthttp's own write to the socket failed and it closed the pipe; and
+// the first write to a socket whose peer has closed succeeds (the peer answers it with a
+// reset), only the next one fails. So an idle stream sends a heartbeat followed by two
+// probes a moment apart (w.probeGap): by the last probe the reset has come back and the
+// pipe is closed, and a client gone since the previous heartbeat is freed at this one.
 func (w *web) stream(bw *bufio.Writer, sub *engine.Subscription) {
 	defer sub.Close()
 	// retry: how long EventSource waits before reconnecting after a drop.
@@ -66,15 +72,26 @@ func (w *web) stream(bw *bufio.Writer, sub *engine.Subscription) {
 		return
 	}
 	buf := make([]byte, 0, 512) // grows to the largest event; most clients idle, so start small
+	probes := 0                 // probes still to send after the last heartbeat
 	for {
-		ctx, cancel := context.WithTimeout(w.streams, w.heartbeat)
+		wait := w.heartbeat
+		if probes > 0 {
+			wait = w.probeGap
+		}
+		ctx, cancel := context.WithTimeout(w.streams, wait)
 		u, err := sub.Next(ctx)
 		cancel()
 		if err != nil {
 			if w.streams.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
 				return // shutdown, or the subscription was closed
 			}
-			if _, err := bw.WriteString(": heartbeat\n\n"); err != nil || bw.Flush() != nil {
+			line := ": heartbeat\n\n"
+			if probes > 0 {
+				line, probes = ": probe\n\n", probes-1
+			} else {
+				probes = 2
+			}
+			if _, err := bw.WriteString(line); err != nil || bw.Flush() != nil {
 				return
 			}
 			continue

@@ -44,6 +44,7 @@ type web struct {
 	key       []byte
 	secure    bool
 	heartbeat time.Duration
+	probeGap  time.Duration // between the probes that follow a heartbeat (events_handlers.go)
 	assets    *assets
 	layouts   *layoutCache
 	renders   *renderCache
@@ -59,6 +60,7 @@ func newWeb(cfg WebConfig, s *Server) *web {
 	if w.heartbeat <= 0 {
 		w.heartbeat = 15 * time.Second
 	}
+	w.probeGap = min(w.heartbeat/10, time.Second)
 	if len(w.key) == 0 {
 		w.key = make([]byte, 32)
 		_, _ = rand.Read(w.key)
