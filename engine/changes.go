@@ -146,7 +146,7 @@ func (e *Engine) sendInternal(ctx context.Context, what, hub string, msg map[str
 	}
 	env := &fedmsg.Envelope{
 		Topic: e.opt.topicPrefix + ".hubs." + what, Msg: body, MsgID: fedmsg.NewMsgID(received),
-		Timestamp: float64(received.UnixNano()) / 1e9, Username: sourceName, SourceName: sourceName,
+		Timestamp: epochSeconds(received), Username: sourceName, SourceName: sourceName,
 		Received: received, Usernames: usernames,
 	}
 	if env.Body, err = env.MarshalJSON(); err != nil {
