@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hubs/engine"
+	"hubs/store"
 )
 
 // copyWidgets copies the test widgets into a folder the test may edit.
@@ -146,4 +147,61 @@ func TestKeepsScrollAndFocus(t *testing.T) {
 func jsNumber(f float64) string {
 	b, _ := json.Marshal(f)
 	return string(b)
+}
+
+// TestLayoutAndReload: a widget added while the page is open appears without a page load
+// (layout event); after a reload event (the page missed updates) the page fetches the
+// hub's layout and every widget's data again and shows what it missed.
+func TestLayoutAndReload(t *testing.T) {
+	needChromium(t)
+	w := startWeb(t, testWidgets)
+	ctx := context.Background()
+	tab := newBrowser(t)
+	do(t, tab, "open the hub", chromedp.Navigate(w.url+"/designteam/"))
+	waitJS(t, tab, "the event stream", `document.getElementById("hubs-conn").dataset.state === "live"`)
+	evalJS[chromedp.Void](t, tab, `window.__marker = 5`)
+
+	added, err := w.st.CreateWidget(ctx, "designteam", store.NewWidget{Name: "dummy", Column: store.ColumnRight}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, tab, "the added widget", `document.querySelector('section.widget[data-idx="`+jsNumber(float64(added.ID))+`"] .dummy') !== null`)
+
+	// Missed updates: the stream is stopped, something changes, then the server's reload
+	// event arrives. First the data alone (the page refetches every widget's data), then
+	// the layout (the page fetches itself again and swaps its widgets).
+	evalJS[chromedp.Void](t, tab, `window.hubs.events.close()`)
+	reload := func() {
+		evalJS[chromedp.Void](t, tab, `window.hubs.events.dispatchEvent(new MessageEvent("reload", { data: "{}" }))`)
+	}
+	sticky := widgetID(t, w, "designteam", "sticky")
+	if _, err := w.st.UpdateWidgetConfig(ctx, sticky, json.RawMessage(`{"text":"Missed while offline"}`)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		d, err := w.eng.Data(ctx, sticky)
+		if err == nil && strings.Contains(string(d.JSON), "Missed while offline") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the engine never rebuilt the note: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	evalJS[chromedp.Void](t, tab, `document.querySelector('section[data-name="about"]').dataset.probe = "same element"`)
+	reload()
+	waitJS(t, tab, "the missed note", `document.querySelector('section[data-name="sticky"] .widget-body').textContent.includes("Missed while offline")`)
+	if !evalJS[bool](t, tab, `document.querySelector('section[data-name="about"]').dataset.probe === "same element"`) {
+		t.Errorf("the widgets were replaced although the layout did not change")
+	}
+
+	if err := w.st.DeleteWidget(ctx, added.ID); err != nil {
+		t.Fatal(err)
+	}
+	reload()
+	waitJS(t, tab, "the removed widget gone", `document.querySelector('section.widget[data-idx="`+jsNumber(float64(added.ID))+`"]') === null`)
+	if m := evalJS[int](t, tab, `window.__marker ?? 0`); m != 5 {
+		t.Fatal("the page was loaded again")
+	}
 }
