@@ -1,5 +1,6 @@
 // Badges: a person's Fedora Badges, newest first, the first ten as images linking to each
 // badge. Asked from the badges service (site setting badges_url), /user/NAME/json.
+import { style } from "./lib/style.js";
 import { required } from "./lib/config.js";
 import { isWidgetUpdate, shortTopic } from "./lib/topics.js";
 import { baseURL, getJSON } from "./lib/upstream.js";
@@ -45,7 +46,7 @@ export default {
     if (data.assertions.length === 0) {
       return h.html`<p class="empty">${data.username} has no badges yet. <a href="${data.profile}">Badges profile</a></p>`;
     }
-    return h.html`<div class="badges">
+    return h.html`${style(h, "list", "badges")}<div class="badges">
   <ul class="badge-list">${data.assertions.map((a) => h.html`<li><a href="${a.link}" title="${a.name + (a.issued ? " (" + h.humanize(a.issued) + ")" : "")}"><img src="${a.image}" alt="${a.name}" width="64" height="64" loading="lazy"></a></li>`)}</ul>
   <p class="more"><a href="${data.profile}">All ${h.commas(data.total)} badges of ${data.username}</a></p>
 </div>`;

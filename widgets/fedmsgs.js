@@ -1,6 +1,7 @@
 // Weekly activity: a person's bus messages of the last twelve weeks, week by week and
 // service by service, drawn here as an inline SVG stacked bar chart (the original asked
 // datagrepper's chart service for a picture; we count in our own archive).
+import { style } from "./lib/style.js";
 import { required } from "./lib/config.js";
 import { usernames } from "./lib/meta.js";
 import { isWidgetUpdate, shortTopic } from "./lib/topics.js";
@@ -67,7 +68,7 @@ export default {
       const label = "week of " + new Date(w.start * 1000).toISOString().slice(0, 10) + ": " + w.total + " messages";
       return h.html`<g><title>${label}</title>${parts}</g>`;
     });
-    return h.html`<figure class="fedmsgs">
+    return h.html`${style(h, "chart")}<figure class="fedmsgs">
   <svg viewBox="${"0 0 " + W + " " + H}" width="100%" role="img" aria-label="${data.username + "'s messages per week, last twelve weeks"}">
     <line x1="${pad}" y1="${H - pad}" x2="${W}" y2="${H - pad}" stroke="#999"></line>
     <text x="0" y="12" font-size="10" fill="#666">${h.commas(max)}</text>

@@ -1,6 +1,7 @@
 // Feed: the latest bus messages about a person (or, without one, about the hub's people),
 // grouped the way fedmsg.meta's conglomerate groups them, each with its subtitle, link, icon
 // and time. Read from our own message archive: no outside service.
+import { style } from "./lib/style.js";
 import { conglomerate, usernames } from "./lib/meta.js";
 import { withDefaults } from "./lib/config.js";
 import { isHubUpdate, isWidgetUpdate, shortTopic } from "./lib/topics.js";
@@ -56,7 +57,7 @@ export default {
     if (data.entries.length === 0) {
       return h.html`<p class="empty">No activity from ${h.series(data.who) || "anyone here"} yet.</p>`;
     }
-    return h.html`<ul class="feed">${data.entries.map((e) => h.html`
+    return h.html`${style(h, "list", "feed")}<ul class="feed">${data.entries.map((e) => h.html`
   <li class="feed-entry">
     ${e.secondary_icon || e.icon ? h.html`<img class="avatar" src="${e.secondary_icon || e.icon}" alt="" width="32" height="32" loading="lazy">` : ""}
     <div class="feed-text">

@@ -1,5 +1,6 @@
 // Meetings: the next meeting of each series of a calendar in Fedora's calendar service
 // (fedocal, site setting fedocal_url): its name, date, time in UTC, place and "in 3 days".
+import { style } from "./lib/style.js";
 import { required } from "./lib/config.js";
 import { isWidgetUpdate, shortTopic } from "./lib/topics.js";
 import { baseURL, getJSON, query } from "./lib/upstream.js";
@@ -61,7 +62,7 @@ export default {
     if (data.meetings.length === 0) {
       return h.html`<p class="empty">No meeting planned in the <a href="${data.link}">${data.calendar}</a> calendar.</p>`;
     }
-    return h.html`<ul class="meetings">${data.meetings.map((m) => h.html`
+    return h.html`${style(h, "list", "meetings")}<ul class="meetings">${data.meetings.map((m) => h.html`
   <li class="meeting">
     <p>The ${m.link ? h.html`<a href="${m.link}">${m.name}</a>` : m.name} is ${h.humanize(m.when)}</p>
     <p><strong class="meeting-date">${m.date}</strong> @${m.time}${m.location ? h.html`<br>${m.location}` : ""}</p>

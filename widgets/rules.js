@@ -1,4 +1,5 @@
 // Rules: where a team's rules, meeting schedule and minutes are, and who owns the hub.
+import { style } from "./lib/style.js";
 import { avatar } from "./lib/meta/util.js";
 import { isHubUpdate, isWidgetUpdate } from "./lib/topics.js";
 
@@ -29,7 +30,7 @@ export default {
   },
   template(data, h) {
     const meetings = data.schedule_text || data.schedule_link || data.minutes_link;
-    return h.html`<div class="rules">
+    return h.html`${style(h, "list", "people")}<div class="rules">
   ${data.link ? h.html`<h4>Community rules</h4><p><a href="${data.link}">Community Rules and Guidelines</a></p>` : ""}
   <h4>Group owners</h4>
   ${data.owners.length === 0

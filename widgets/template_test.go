@@ -132,7 +132,7 @@ func TestTemplates(t *testing.T) {
 		{"rules", "empty", `{"link": "", "schedule_text": "", "schedule_link": "", "minutes_link": "", "owners": []}`, []string{"This hub has no owner."}},
 		{"rules", "hostile", `{"link": "javascript:alert(1)", "schedule_text": ` + q(xss) + `, "schedule_link": "javascript:alert(2)", "minutes_link": " javascript:alert(3)", "owners": [{"name": ` + q(xss) + `, "avatar": "javascript:alert(5)"}]}`, []string{"about:invalid", "&lt;script&gt;"}},
 
-		{"stats", "counts", `{"hub": "designteam", "owners": 2, "members": 4, "subscribers": 1, "stargazers": 1200}`, []string{"1,200", `action="/api/hub/designteam/star"`, `action="/api/hub/designteam/join"`}},
+		{"stats", "counts", `{"hub": "designteam", "owners": 2, "members": 4, "subscribers": 1, "stargazers": 1200}`, []string{"1,200", `<span class="stat-label">subscriber</span>`, `<span class="stat-label">stargazers</span>`, `action="/api/hub/designteam/star"`, `action="/api/hub/designteam/join"`, "<style>"}},
 		{"stats", "zero", `{"hub": "x", "owners": 0, "members": 0, "subscribers": 0, "stargazers": 0}`, []string{">0<"}},
 		{"stats", "hostile", `{"hub": ` + q(xss) + `, "owners": 0, "members": 0, "subscribers": 0, "stargazers": 0}`, []string{"%3Cscript%3E"}},
 

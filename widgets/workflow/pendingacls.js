@@ -1,5 +1,6 @@
 // Pending ACLs: requests for rights on a packager's packages waiting for their answer, with
 // the requesters' avatars. Asked from pkgdb (site setting pkgdb_url), /api/pendingacls.
+import { style } from "../lib/style.js";
 import { required } from "../lib/config.js";
 import { avatar } from "../lib/meta/util.js";
 import { isWidgetUpdate, shortTopic } from "../lib/topics.js";
@@ -34,7 +35,7 @@ export default {
   },
   template(data, h) {
     if (data.pending.length === 0) return h.html`<p class="empty">No ACL request waits for ${data.username}.</p>`;
-    return h.html`<div class="pendingacls">
+    return h.html`${style(h, "list", "people")}<div class="pendingacls">
   <p><a href="${data.manage}">Manage requests</a></p>
   <ul class="media-list">${data.pending.map((a) => h.html`
     <li>${a.avatar ? h.html`<img class="avatar" src="${a.avatar}" alt="" width="32" height="32" loading="lazy">` : ""}

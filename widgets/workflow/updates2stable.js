@@ -1,6 +1,7 @@
 // Updates ready for stable: a packager's updates in testing that Bodhi says can be pushed to
 // stable now and that nobody asked to push yet, with karma, link and package icon. Asked from
 // Bodhi (site setting bodhi_url), /updates/?user=NAME&status=testing.
+import { style } from "../lib/style.js";
 import { required } from "../lib/config.js";
 import { isWidgetUpdate, shortTopic } from "../lib/topics.js";
 import { baseURL, getJSON, query } from "../lib/upstream.js";
@@ -57,7 +58,7 @@ export default {
   },
   template(data, h) {
     if (data.updates.length === 0) return h.html`<p class="empty">No update of ${data.username} waits for a push to stable.</p>`;
-    return h.html`<div class="updates2stable">
+    return h.html`${style(h, "list", "people")}<div class="updates2stable">
   <p><a href="${data.manage}">Manage updates</a></p>
   <ul class="media-list">${data.updates.map((u) => h.html`
     <li>${u.icon ? h.html`<img src="${u.icon}" alt="" width="32" height="32" loading="lazy"> ` : ""}<a href="${u.link}">${u.title}</a> (karma ${u.karma}) ready for love</li>`)}
