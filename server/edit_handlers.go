@@ -221,7 +221,7 @@ func (s *Server) saveConfig(c *fiber.Ctx) error {
 		if _, err := s.store.GetUser(ctx, name); errors.Is(err, store.ErrNotFound) {
 			errs[p.Name] = "is not a known user"
 		} else if err != nil {
-			return s.serverError(c, err)
+			return s.pageFailed(c, err)
 		}
 	}
 	if len(errs) > 0 {
@@ -232,11 +232,11 @@ func (s *Server) saveConfig(c *fiber.Ctx) error {
 	}
 	raw, err := json.Marshal(norm)
 	if err != nil {
-		return s.serverError(c, err)
+		return s.pageFailed(c, err)
 	}
 	saved, err := s.store.UpdateWidgetConfig(ctx, w.ID, raw)
 	if err != nil {
-		return s.serverError(c, err)
+		return s.pageFailed(c, err)
 	}
 	if asJSON {
 		return c.JSON(fiber.Map{"id": saved.ID, "config": saved.Config})
@@ -268,7 +268,7 @@ func (s *Server) addWidget(c *fiber.Ctx) error {
 	}
 	created, err := s.store.CreateWidget(c.UserContext(), l.hub.Name, store.NewWidget{Name: name, Column: column, Config: norm}, 0)
 	if err != nil {
-		return s.serverError(c, err)
+		return s.pageFailed(c, err)
 	}
 	if len(errs) > 0 {
 		return c.Redirect(fmt.Sprintf("/%s/%d/edit", l.hub.Name, created.ID), fiber.StatusSeeOther)
@@ -288,7 +288,7 @@ func (s *Server) moveWidget(c *fiber.Ctx) error {
 		return s.htmlError(c, fiber.StatusBadRequest, "Bad request", "A move needs a column (left or right) and a position from 0.")
 	}
 	if _, err := s.store.MoveWidget(c.UserContext(), w.ID, column, pos); err != nil {
-		return s.serverError(c, err)
+		return s.pageFailed(c, err)
 	}
 	return c.Redirect(fmt.Sprintf("/%s/#widget-%d", l.hub.Name, w.ID), fiber.StatusSeeOther)
 }
@@ -300,7 +300,7 @@ func (s *Server) deleteWidget(c *fiber.Ctx) error {
 		return err
 	}
 	if err := s.store.DeleteWidget(c.UserContext(), w.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return s.serverError(c, err)
+		return s.pageFailed(c, err)
 	}
 	return c.Redirect("/"+l.hub.Name+"/", fiber.StatusSeeOther)
 }

@@ -32,7 +32,7 @@ func (s *Server) devLogin(c *fiber.Ctx) error {
 		if errors.Is(err, store.ErrNotFound) {
 			return s.htmlError(c, fiber.StatusBadRequest, "Unknown user", "Nobody called “"+name+"” is known here.")
 		}
-		return s.serverError(c, err)
+		return s.pageFailed(c, err)
 	}
 	s.setSession(c, name)
 	next := c.Query("next")

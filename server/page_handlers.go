@@ -57,7 +57,7 @@ func (s *Server) root(c *fiber.Ctx) error {
 	}
 	hubs, err := s.store.ListHubs(ctx)
 	if err != nil {
-		return s.serverError(c, err)
+		return s.pageFailed(c, err)
 	}
 	p := hubsPage{pageBase: s.base(c, "Hubs")}
 	for _, h := range hubs {
@@ -83,6 +83,9 @@ func (s *Server) layoutOf(c *fiber.Ctx, html bool) (*layout, error) {
 			return nil, s.htmlError(c, fiber.StatusNotFound, "Not found", "There is no hub called “"+name+"”.")
 		}
 		return nil, notFound(c, "no hub named "+name)
+	}
+	if html {
+		return nil, s.pageFailed(c, err)
 	}
 	return nil, s.serverError(c, err)
 }

@@ -66,15 +66,19 @@ func newWeb(cfg WebConfig, s *Server) *web {
 		_, _ = rand.Read(w.key)
 	}
 	w.streams, w.stopStreams = context.WithCancel(context.Background())
+	w.assets = &assets{files: map[string]*asset{}}
+	if s.store != nil {
+		w.layouts = newLayoutCache(s.store)
+	}
+	if cfg.Engine == nil {
+		return w // no pages to serve assets for
+	}
 	var err error
 	if w.assets, err = loadAssets(cfg.StaticDir); err != nil {
 		// The pages still work without the client runtime and the style sheet (they are
 		// complete without JavaScript), so this is worth a loud log, not a refusal.
 		w.log.Error("static assets not loaded: pages are served without style and live updates", "err", err)
 		w.assets = &assets{files: map[string]*asset{}}
-	}
-	if s.store != nil {
-		w.layouts = newLayoutCache(s.store)
 	}
 	return w
 }
@@ -108,4 +112,11 @@ func (s *Server) webRoutes() {
 // htmlError answers status with the error page. It is the one place HTML errors leave.
 func (s *Server) htmlError(c *fiber.Ctx, status int, title, msg string) error {
 	return s.renderPage(c.Status(status), "error.html", errorPage{pageBase: s.base(c, title), Status: status, Message: msg})
+}
+
+// pageFailed logs err (the one place it is logged) and answers the 500 page, without the
+// error's details, which may name tables or hosts.
+func (s *Server) pageFailed(c *fiber.Ctx, err error) error {
+	s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+	return s.htmlError(c, fiber.StatusInternalServerError, "Server error", "Something went wrong on our side. It has been logged; try again in a moment.")
 }

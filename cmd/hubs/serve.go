@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"time"
 
 	"hubs/server"
@@ -17,6 +16,7 @@ func runServe(ctx context.Context, args []string) error {
 		db       database
 		addr     string
 		populate bool
+		session  string
 		grace    time.Duration
 	)
 	db.flags(fs)
@@ -26,6 +26,8 @@ func runServe(ctx context.Context, args []string) error {
 	demo.define(fs)
 	fs.envString(&addr, "addr", "HUBS_ADDR", ":5000", "address to serve HTTP on")
 	fs.envBool(&populate, "populate", "HUBS_POPULATE", true, "create the demo hubs when the database has no hub")
+	fs.envString(&session, "session-key", "HUBS_SESSION_KEY", "",
+		"secret that signs session cookies and CSRF tokens; empty: a random one per process (sessions end with a restart)")
 	fs.envDuration(&grace, "shutdown-timeout", "HUBS_SHUTDOWN_TIMEOUT", 10*time.Second,
 		"how long requests in flight may take to finish on SIGINT/SIGTERM")
 	if err := fs.parse(args); err != nil {
@@ -67,7 +69,7 @@ func runServe(ctx context.Context, args []string) error {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	srv := server.New(server.Config{Store: st, Metrics: p.registry,
-		Web: server.WebConfig{Engine: p.engine, StaticDir: ef.widgets.staticDir, Dev: ef.dev, SessionKey: []byte(os.Getenv("HUBS_SESSION_KEY"))}})
+		Web: server.WebConfig{Engine: p.engine, StaticDir: ef.widgets.staticDir, Dev: ef.dev, SessionKey: []byte(session)}})
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	slog.Info("serving", "addr", ln.Addr().String())
