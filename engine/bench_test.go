@@ -286,12 +286,13 @@ func BenchmarkEngine(b *testing.B) {
 	b.Run("latency-100/s", func(b *testing.B) {
 		var mu sync.Mutex
 		var lat []time.Duration
-		site.e.observe = func(d time.Duration) {
+		observe := func(d time.Duration) {
 			mu.Lock()
 			lat = append(lat, d)
 			mu.Unlock()
 		}
-		defer func() { site.e.observe = nil }()
+		site.e.observe.Store(&observe)
+		defer site.e.observe.Store(nil)
 		tick := time.NewTicker(10 * time.Millisecond)
 		defer tick.Stop()
 		b.ResetTimer()

@@ -32,6 +32,7 @@ import (
 	goruntime "runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/ristretto/v2"
@@ -118,7 +119,7 @@ type Engine struct {
 	hubs      map[string]runtime.Hub // ctx.hub, cached; dropped on hub and role changes
 
 	// observe, when set (benchmarks), sees every message-to-update latency.
-	observe func(time.Duration)
+	observe atomic.Pointer[func(time.Duration)]
 
 	started bool
 	stop    context.CancelFunc
@@ -565,8 +566,8 @@ func (e *Engine) publish(u Update, since time.Time) {
 	if !since.IsZero() {
 		d := time.Since(since)
 		e.metrics.Latency.Observe(d.Seconds())
-		if e.observe != nil {
-			e.observe(d)
+		if f := e.observe.Load(); f != nil {
+			(*f)(d)
 		}
 	}
 }
