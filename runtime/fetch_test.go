@@ -69,7 +69,7 @@ func TestFetch(t *testing.T) {
 	port = port[strings.LastIndex(port, ":")+1:]
 
 	r := loadWidgets(t, map[string]string{"fetcher.js": fetchWidget},
-		WithFetch(FetchConfig{Allow: []string{"127.0.0.1", "localhost", "example.invalid"}, Timeout: 300 * time.Millisecond, MaxBytes: 1 << 20}))
+		WithFetch(FetchConfig{Allow: []string{"127.0.0.1", "localhost", "example.invalid"}, Timeout: time.Second, MaxBytes: 1 << 20}))
 	// A second runtime allows "localhost" by name only: the name resolves to a
 	// loopback address, which needs an explicit IP entry (the DNS-rebinding case).
 	byName := loadWidgets(t, map[string]string{"fetcher.js": fetchWidget},
@@ -95,7 +95,7 @@ func TestFetch(t *testing.T) {
 		{"name resolving to loopback", byName, "http://localhost:" + port + "/json", "loopback, private or link-local"},
 		{"literal private address", byName, "http://10.1.2.3/", "not on the fetch allowlist"},
 		{"other scheme", r, "file:///etc/passwd", "only http and https"},
-		{"timeout", r, srv.URL + "/slow", "timed out after 300ms"},
+		{"timeout", r, srv.URL + "/slow", "timed out after 1s"},
 		{"size cap", r, srv.URL + "/big", "larger than 1048576 bytes"},
 		{"redirect off the allowlist", r, srv.URL + "/redirect?to=http://169.254.169.254/latest/meta-data", "not on the fetch allowlist"},
 	}
