@@ -66,7 +66,7 @@ type widgetFlags struct {
 func (w *widgetFlags) define(fs *flagSet) {
 	fs.envString(&w.widgetsDir, "widgets-dir", "HUBS_WIDGETS_DIR", "widgets", "the widgets folder (names and lib/ imports are relative to it)")
 	fs.envString(&w.staticDir, "static-dir", "HUBS_STATIC_DIR", "static", "folder of the browser assets (the runtime needs h.js)")
-	fs.envString(&w.fetchAllow, "fetch-allow", "HUBS_FETCH_ALLOW", "", "hosts data() may fetch from: names, *.domains, IPs, CIDRs, comma-separated")
+	fs.envString(&w.fetchAllow, "fetch-allow", "HUBS_FETCH_ALLOW", upstreamHosts(), "hosts data() may fetch from: names, *.domains, IPs, CIDRs, comma-separated (default: the hosts of the upstream URL settings)")
 }
 
 func (w *widgetFlags) runtime(opts ...runtime.Option) (*runtime.Runtime, error) {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"net/url"
 	"os"
+	"sort"
 	"strings"
 )
 
@@ -10,7 +12,7 @@ import (
 // workflow/pendingacls.js, workflow/updates2stable.js), Fedora's own by default. Each can be
 // changed with the environment variable HUBS_<KEY> (HUBS_BODHI_URL=https://bodhi.stg...),
 // which is how the tests point them at local servers. Fetching from them still needs their
-// hosts on HUBS_FETCH_ALLOW.
+// hosts on the fetch allowlist, which by default (upstreamHosts) holds exactly these hosts.
 var upstreamDefaults = map[string]string{
 	"badges_url":   "https://badges.fedoraproject.org",
 	"fedocal_url":  "https://apps.fedoraproject.org/calendar",
@@ -31,4 +33,25 @@ func siteSettings() map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// upstreamHosts is the default fetch allowlist: the hosts of the *_url site
+// settings, so the upstream widgets work out of the box and nothing else is
+// reachable. Setting HUBS_FETCH_ALLOW replaces it whole.
+func upstreamHosts() string {
+	seen := map[string]bool{}
+	var hosts []string
+	for k, v := range siteSettings() {
+		if !strings.HasSuffix(k, "_url") {
+			continue
+		}
+		u, err := url.Parse(v)
+		if err != nil || u.Hostname() == "" || seen[u.Hostname()] {
+			continue
+		}
+		seen[u.Hostname()] = true
+		hosts = append(hosts, u.Hostname())
+	}
+	sort.Strings(hosts)
+	return strings.Join(hosts, ",")
 }
