@@ -14,6 +14,7 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
+	"hubs/engine"
 	"hubs/server"
 )
 
@@ -240,4 +241,58 @@ func subscribers(t *testing.T, s *stack) int {
 		t.Fatal(err)
 	}
 	return int(m.GetGauge().GetValue())
+}
+
+// TestSlowClientGetsReload: a client that stops reading does not hold up the others; when
+// it reads again, what it missed is gone from the ring and it gets a reload event.
+func TestSlowClientGetsReload(t *testing.T) {
+	s := newStack(t, server.WebConfig{Heartbeat: time.Minute}, engine.WithReplay(8, time.Minute))
+	ctx := context.Background()
+	sticky := s.widgetID("designteam", "sticky")
+	addr := strings.TrimPrefix(s.url, "http://")
+
+	slow, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	fmt.Fprintf(slow, "GET /designteam/events HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+	_, fast := s.openEvents("/designteam/events", nil)
+
+	// 160 notes of 60 KB: 10 MB for each client, more than the kernel buffers hold for
+	// the one that does not read (4 MB to send, its receive window to take).
+	big := strings.Repeat("x", 60<<10)
+	for i := range 160 {
+		text := fmt.Sprintf("%d %s", i, big)
+		if _, err := s.st.UpdateWidgetConfig(ctx, sticky, json.RawMessage(fmt.Sprintf(`{"text":%q}`, text))); err != nil {
+			t.Fatal(err)
+		}
+		// The fast client keeps up with every save.
+		want := fmt.Sprintf(`"text":"%d x`, i)
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			ev := next(t, fast, time.Until(deadline))
+			if ev.event == "widget" && strings.Contains(ev.data, want) {
+				break
+			}
+		}
+	}
+	// Now the slow client reads: somewhere in its stream is a reload.
+	r := bufio.NewReader(slow)
+	kinds := map[string]int{}
+	n := 0
+	for {
+		slow.SetReadDeadline(time.Now().Add(10 * time.Second))
+		line, err := r.ReadString('\n')
+		n += len(line)
+		if strings.HasPrefix(line, "event: ") {
+			kinds[strings.TrimSpace(line)]++
+		}
+		if err != nil {
+			t.Fatalf("the slow client never got a reload (read %d bytes, events %v): %v", n, kinds, err)
+		}
+		if strings.HasPrefix(line, "event: reload") {
+			return
+		}
+	}
 }

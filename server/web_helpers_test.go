@@ -34,7 +34,7 @@ type stack struct {
 	url string
 }
 
-func newStack(t *testing.T, web server.WebConfig) *stack {
+func newStack(t *testing.T, web server.WebConfig, opts ...engine.Option) *stack {
 	t.Helper()
 	ctx := context.Background()
 	st := storetest.New(t)
@@ -53,7 +53,7 @@ func newStack(t *testing.T, web server.WebConfig) *stack {
 	if err := rt.LoadDir(ctx, testWidgets); err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.New(st, rt, engine.WithLogger(quiet()))
+	eng, err := engine.New(st, rt, append([]engine.Option{engine.WithLogger(quiet())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
