@@ -26,7 +26,7 @@ const testWidgets = "../e2e/testdata/widgets"
 // stack is the whole server side on a fresh populated database: runtime, engine, server,
 // listening on a loopback port.
 type stack struct {
-	t   *testing.T
+	t   testing.TB
 	st  *store.Store
 	rt  *runtime.Runtime
 	eng *engine.Engine
@@ -34,7 +34,7 @@ type stack struct {
 	url string
 }
 
-func newStack(t *testing.T, web server.WebConfig, opts ...engine.Option) *stack {
+func newStack(t testing.TB, web server.WebConfig, opts ...engine.Option) *stack {
 	t.Helper()
 	ctx := context.Background()
 	st := storetest.New(t)
@@ -130,7 +130,7 @@ func (s *stack) signIn(c *http.Client, user string) string {
 	return csrfOf(s.t, page)
 }
 
-func csrfOf(t *testing.T, page string) string {
+func csrfOf(t testing.TB, page string) string {
 	t.Helper()
 	const marker = `<meta name="csrf-token" content="`
 	i := strings.Index(page, marker)
