@@ -35,8 +35,9 @@ function start(main) {
 
   // inOrder runs the updates of one widget one after the other (an import may be slow).
   const inOrder = (idx, fn) => {
-    const next = (queues.get(idx) || Promise.resolve()).then(fn).catch((err) => console.error("hubs: widget", idx, err));
-    queues.set(idx, next);
+    const key = String(idx); // events carry numbers, data-idx strings: one queue for both
+    const next = (queues.get(key) || Promise.resolve()).then(fn).catch((err) => console.error("hubs: widget", key, err));
+    queues.set(key, next);
     return next;
   };
 
