@@ -225,3 +225,34 @@ func TestRoot(t *testing.T) {
 		t.Fatalf("GET / signed in: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
+
+// The hub's JSON and the pages answer 304 to a client that has them.
+func TestPageETags(t *testing.T) {
+	s := newStack(t, server.WebConfig{})
+	c := s.client()
+	sticky := s.widgetID("designteam", "sticky")
+	for _, path := range []string{"/designteam/json", "/designteam/", fmt.Sprintf("/designteam/%d/", sticky)} {
+		t.Run(path, func(t *testing.T) {
+			resp, body := s.get(c, path)
+			etag := resp.Header.Get("ETag")
+			if resp.StatusCode != http.StatusOK || etag == "" || body == "" {
+				t.Fatalf("GET %s: %d, ETag %q", path, resp.StatusCode, etag)
+			}
+			resp, body = s.do(c, http.MethodGet, path, nil, map[string]string{"If-None-Match": etag})
+			if resp.StatusCode != http.StatusNotModified || body != "" {
+				t.Fatalf("If-None-Match: %d %q", resp.StatusCode, body)
+			}
+		})
+	}
+	// A change to the hub changes the tag.
+	_, before := s.get(c, "/designteam/json")
+	resp, _ := s.get(c, "/designteam/json")
+	tag := resp.Header.Get("ETag")
+	if _, err := s.st.UpdateWidgetConfig(context.Background(), sticky, []byte(`{"text":"changed"}`)); err != nil {
+		t.Fatal(err)
+	}
+	resp, after := s.do(c, http.MethodGet, "/designteam/json", nil, map[string]string{"If-None-Match": tag})
+	if resp.StatusCode != http.StatusOK || after == before {
+		t.Fatalf("after a change: %d", resp.StatusCode)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/etag"
 
 	"hubs/engine"
 )
@@ -91,6 +92,11 @@ func (s *Server) webRoutes() {
 		return
 	}
 	a := s.app
+	// Pages and the hub's JSON get an ETag from their body (304 on If-None-Match); the
+	// /{hub}/json handler itself is hub_handlers.go's, registered after these, which the
+	// middleware reaches through c.Next.
+	tag := etag.New()
+	a.Get("/:hub/json", tag)
 	a.Get("/static/+", s.staticFile)
 	a.Get("/widgets/+", s.widgetSource)
 	a.Get("/login", s.loginPage)
@@ -105,8 +111,8 @@ func (s *Server) webRoutes() {
 	a.Post("/:hub/:idx<int>/edit", s.saveConfig)
 	a.Post("/:hub/:idx<int>/move", s.moveWidget)
 	a.Post("/:hub/:idx<int>/delete", s.deleteWidget)
-	a.Get("/:hub/:idx<int>", s.widgetPage)
-	a.Get("/:hub", s.hubPage)
+	a.Get("/:hub/:idx<int>", tag, s.widgetPage)
+	a.Get("/:hub", tag, s.hubPage)
 }
 
 // htmlError answers status with the error page. It is the one place HTML errors leave.
