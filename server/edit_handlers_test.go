@@ -322,3 +322,69 @@ func TestLogin(t *testing.T) {
 		t.Fatalf("still signed in after logout")
 	}
 }
+
+// Checkboxes, selects and numbers: the form shows them, and what the browser sends for
+// them (a hidden "false" before a checkbox, strings for numbers) saves as typed values.
+func TestEditFieldTypes(t *testing.T) {
+	s := newStack(t, server.WebConfig{Dev: true})
+	ctx := context.Background()
+	owner := s.client()
+	csrf := s.signIn(owner, "duffy")
+	dummy := s.widgetID("designteam", "dummy")
+	meetings := s.widgetID("designteam", "meetings")
+	edit := func(id int64) string { return fmt.Sprintf("/designteam/%d/edit", id) }
+
+	_, form := s.get(owner, edit(dummy))
+	for _, want := range []string{
+		`<input type="hidden" name="shout" value="false">`,
+		`<input type="checkbox" id="f-shout" name="shout" value="true">`,
+		`<select id="f-style" name="style"><option value="plain" selected>plain</option><option value="boxed">boxed</option></select>`,
+	} {
+		if !strings.Contains(form, want) {
+			t.Errorf("form lacks %s", want)
+		}
+	}
+	saves := []struct {
+		name   string
+		values url.Values
+		want   string
+	}{
+		{"checked", url.Values{"shout": {"false", "true"}, "style": {"boxed"}}, `{"shout": true, "style": "boxed"}`},
+		{"unchecked", url.Values{"shout": {"false"}, "style": {"plain"}}, `{"shout": false, "style": "plain"}`},
+	}
+	for _, tt := range saves {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := s.postForm(owner, edit(dummy), csrf, tt.values)
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("POST: %d %s", resp.StatusCode, body)
+			}
+			w, _ := s.st.GetWidget(ctx, dummy)
+			if string(w.Config) != tt.want {
+				t.Fatalf("saved %s, want %s", w.Config, tt.want)
+			}
+		})
+	}
+	invalid := []struct {
+		id     int64
+		values url.Values
+		field  string
+		msg    string
+	}{
+		{dummy, url.Values{"style": {"fancy"}}, "style", "must be one of plain, boxed"},
+		{meetings, url.Values{"calendar": {"design"}, "limit": {"many"}}, "limit", "must be a whole number"},
+		{meetings, url.Values{"calendar": {"design"}, "limit": {"99"}}, "limit", "must be at most 20"},
+		{meetings, url.Values{"calendar": {""}, "limit": {"3"}}, "calendar", "is required"},
+	}
+	for _, tt := range invalid {
+		t.Run(tt.field+" "+tt.msg, func(t *testing.T) {
+			resp, body := s.postForm(owner, edit(tt.id), csrf, tt.values)
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="err-`+tt.field+`" role="alert">`+tt.msg+`<`) {
+				t.Fatalf("POST %v: %d", tt.values, resp.StatusCode)
+			}
+		})
+	}
+	resp, _ := s.postForm(owner, edit(meetings), csrf, url.Values{"calendar": {"design"}, "limit": {"5"}})
+	if w, _ := s.st.GetWidget(ctx, meetings); resp.StatusCode != http.StatusSeeOther || string(w.Config) != `{"limit": 5, "calendar": "design"}` {
+		t.Fatalf("integer saved as %s (%d)", w.Config, resp.StatusCode)
+	}
+}
