@@ -8,6 +8,7 @@ import (
 	goruntime "runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -32,7 +33,12 @@ var benchModules = 512
 // benchParallel is how many rebuilds (and runtimes) per core. data() waits for
 // PostgreSQL, but more than one per core measured worse (p99 72 ms instead of 31 ms at 4):
 // the core is the bottleneck, not the waits.
-var benchParallel = 1
+var benchParallel = func() int {
+	if n, err := strconv.Atoi(os.Getenv("HUBS_BENCH_PARALLEL")); err == nil && n > 0 {
+		return n
+	}
+	return 1
+}()
 
 type benchSite struct {
 	e        *Engine

@@ -55,6 +55,7 @@ type options struct {
 	log         *slog.Logger
 	meta        *Meta
 	dev         bool
+	lazy        bool
 	debounce    time.Duration
 	now         func() time.Time
 }
@@ -93,6 +94,13 @@ func WithMeta(m *Meta) Option { return func(o *options) { o.meta = m } }
 // WithDev turns on hot reload of widget code (HUBS_DEV / --dev): the runtime's widgets
 // folder is watched from Start on.
 func WithDev(on bool) Option { return func(o *options) { o.dev = on } }
+
+// WithLazyUnwatched makes invalidations of instances on hubs nobody watches (no
+// subscriber now, nor in the replay window) only mark their data outdated: the next Data
+// call rebuilds it, and nothing is published. Off by default (every invalidation
+// rebuilds and publishes). On a big site almost every hub is unwatched at any moment, and
+// the costly widgets (a feed: 10-20 ms of data()) are then rebuilt only when looked at.
+func WithLazyUnwatched(on bool) Option { return func(o *options) { o.lazy = on } }
 
 // WithDebounce sets how long the watcher waits for a folder to be quiet before reloading
 // (default 100ms): editors write a file in several steps.
@@ -251,7 +259,10 @@ func (e *Engine) Start(ctx context.Context) error {
 	if err := e.loadInstances(ctx); err != nil {
 		return err
 	}
-	ctx, e.stop = context.WithCancel(ctx)
+	ctx, stop := context.WithCancel(ctx)
+	e.mu.Lock()
+	e.stop = stop
+	e.mu.Unlock()
 	for range e.opt.workers {
 		e.wg.Go(func() { e.work(ctx) })
 	}
@@ -260,7 +271,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	if e.opt.dev {
 		w, err := e.watch(ctx)
 		if err != nil {
-			e.stop()
+			stop()
 			e.queue.close()
 			e.wg.Wait()
 			return err
@@ -291,9 +302,22 @@ func (e *Engine) loadInstances(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
-	for _, w := range ws {
-		e.putInstance(ctx, w)
+	// Indexing runs hints.usernames(config) for each instance: spread it over the cores,
+	// it is most of the start-up time of a big site.
+	next := make(chan store.Widget)
+	var wg sync.WaitGroup
+	for range goruntime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for w := range next {
+				e.putInstance(ctx, w)
+			}
+		})
 	}
+	for _, w := range ws {
+		next <- w
+	}
+	close(next)
+	wg.Wait()
 	e.log.Info("engine: widget instances loaded", "instances", len(ws))
 	return nil
 }
@@ -470,6 +494,7 @@ func (e *Engine) build(ctx context.Context, in *instance, key string) (*entry, e
 func (e *Engine) runBuild(ctx context.Context, in *instance, key string, gen uint64) (*entry, error) {
 	e.mu.RLock()
 	inst := in.runtimeInstance()
+	hash := in.configHash
 	e.mu.RUnlock()
 	w, err := e.rt.Widget(inst.Name)
 	if err != nil {
@@ -492,10 +517,24 @@ func (e *Engine) runBuild(ctx context.Context, in *instance, key string, gen uin
 	e.cache.Set(key, ent, int64(len(data))+entryOverhead)
 	// Sets are buffered; wait so that the next Get sees this one.
 	e.cache.Wait()
-	in.mu.Lock()
-	old := in.lastKey
-	in.lastKey = key
-	in.mu.Unlock()
+	// Under e.mu, so that a config saved meanwhile (putInstance holds e.mu to change it
+	// and clear lastKey) is either seen here or comes after.
+	e.mu.RLock()
+	reconfigured := in.configHash != hash
+	var old string
+	if !reconfigured {
+		in.mu.Lock()
+		old, in.lastKey = in.lastKey, key
+		in.mu.Unlock()
+	}
+	e.mu.RUnlock()
+	if reconfigured {
+		// The config changed while data() ran: this is the old config's data, which
+		// must not become the fallback of the new one. The callers that asked for the
+		// old key still get it.
+		e.cache.Del(key)
+		return ent, nil
+	}
 	if old != "" && old != key {
 		e.cache.Del(old)
 	}

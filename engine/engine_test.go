@@ -268,3 +268,39 @@ func TestCloseWithIdleWorkers(t *testing.T) {
 		t.Fatal("Close did not return: idle workers were not woken")
 	}
 }
+
+// With WithLazyUnwatched, a message for a hub nobody watches rebuilds nothing, and the next
+// Data call builds data that reflects it; a watched hub is rebuilt and published as usual.
+func TestLazyUnwatched(t *testing.T) {
+	var alice, bob []store.Widget
+	h := newHarness(t, func(st *store.Store) {
+		alice = mustHub(t, st, "alice", store.NewWidget{Name: "activity", Column: store.ColumnLeft, Config: map[string]any{"username": "alice"}})
+		bob = mustHub(t, st, "bob", store.NewWidget{Name: "activity", Column: store.ColumnLeft, Config: map[string]any{"username": "bob"}})
+	}, WithLazyUnwatched(true))
+	ctx := context.Background()
+	for _, id := range []int64{alice[0].ID, bob[0].ID} {
+		if _, err := h.e.Data(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sub := h.e.Subscribe("bob", 0)
+	defer sub.Close()
+	builds := value(h.e.metrics.Rebuilds.WithLabelValues(ResultOK))
+	ma, mb := testMessage("alice", 1, nil), testMessage("bob", 1, nil)
+	for _, m := range []*fedmsg.Envelope{ma, mb} {
+		if err := h.e.Receive(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next(t, sub, func(u Update) bool { return u.WidgetID == bob[0].ID && decode(t, u.Data)["last"] == mb.MsgID })
+	if n := value(h.e.metrics.Rebuilds.WithLabelValues(ResultOK)) - builds; n != 1 {
+		t.Fatalf("%v rebuilds, want 1 (bob's, watched)", n)
+	}
+	d, err := h.e.Data(ctx, alice[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if decode(t, d.JSON)["last"] != ma.MsgID {
+		t.Fatalf("alice's data after her message: %s", d.JSON)
+	}
+}

@@ -79,6 +79,11 @@ func (q *workQueue) close() {
 func (e *Engine) schedule(in *instance, received time.Time) {
 	in.mu.Lock()
 	in.gen++
+	if e.opt.lazy && !e.streams.watched(in.hub) {
+		// Outdated now (its cached entry no longer serves); built on the next Data.
+		in.mu.Unlock()
+		return
+	}
 	if !received.IsZero() && (in.since.IsZero() || received.Before(in.since)) {
 		in.since = received
 	}

@@ -106,6 +106,13 @@ func (s *streams) publish(u Update) uint64 {
 	return u.ID
 }
 
+// watched reports whether hub has a buffer: someone watches it, or did within idleTTL.
+func (s *streams) watched(hub string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hubs[hub] != nil
+}
+
 // Subscription is a cursor over one hub's updates. It is used by one goroutine.
 type Subscription struct {
 	s      *streams
