@@ -92,6 +92,16 @@ func TestHubPage(t *testing.T) {
 		}
 	})
 
+	t.Run("user hub header", func(t *testing.T) {
+		_, page := s.get(c, "/duffy/")
+		for _, want := range []string{`<img class="avatar" src="https://seccdn.libravatar.org/avatar/`, "<h1>Máirín Duffy</h1>",
+			`<p class="summary">duffy</p>`, `class="hub-header user-hub"`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("user hub page lacks %s", want)
+			}
+		}
+	})
+
 	notFound := []string{"/nosuchhub/", "/nosuchhub", "/designteam/999999/", "/bad%20name/"}
 	for _, path := range notFound {
 		t.Run("404 "+path, func(t *testing.T) {
