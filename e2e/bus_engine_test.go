@@ -215,6 +215,11 @@ func TestBusToUpdates(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
+	select {
+	case <-e.Ready():
+	case <-time.After(time.Minute):
+		t.Fatal("hint index not ready")
+	}
 	subs := map[string]*engine.Subscription{}
 	for _, u := range users {
 		subs[u] = e.Subscribe(u, 0)

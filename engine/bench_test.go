@@ -140,6 +140,7 @@ func newBenchSite(b *testing.B) *benchSite {
 	if err := e.Start(ctx); err != nil {
 		b.Fatal(err)
 	}
+	waitReady(b, e)
 	site.loadTime = time.Since(start)
 	b.Cleanup(e.Close)
 	site.e = e
@@ -371,5 +372,6 @@ func newBenchHarness(b *testing.B, setup func(st *store.Store)) *Engine {
 		b.Fatal(err)
 	}
 	b.Cleanup(e.Close)
+	waitReady(b, e)
 	return e
 }

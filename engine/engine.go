@@ -129,6 +129,7 @@ type Engine struct {
 	// observe, when set (benchmarks), sees every message-to-update latency.
 	observe atomic.Pointer[func(time.Duration)]
 
+	ready   chan struct{} // closed when the instances loaded at start are indexed
 	started bool
 	stop    context.CancelFunc
 	wg      sync.WaitGroup
@@ -143,6 +144,7 @@ type instance struct {
 	// config is the instance's config as stored, and configHash its hash (part of the key).
 	config     json.RawMessage
 	configHash uint64
+	indexed    bool // in the hint index (or nothing to index): set once, under Engine.mu
 
 	mu      sync.Mutex
 	gen     uint64    // bumped by every invalidation
@@ -231,7 +233,7 @@ func New(st *store.Store, rt *runtime.Runtime, opts ...Option) (*Engine, error) 
 		opt: o, store: st, rt: rt, host: Host{Store: st}, log: o.log, metrics: o.metrics, cache: cache,
 		streams: newStreams(o.replay, o.idleTTL, o.now()), queue: newWorkQueue(), changes: newChangeQueue(),
 		errLog: newErrLimiter(time.Minute), instances: map[int64]*instance{}, index: newIndex(),
-		hubs: map[string]runtime.Hub{},
+		hubs: map[string]runtime.Hub{}, ready: make(chan struct{}),
 	}
 	// Registered now, not at Start, so that no change committed between loading the
 	// instances and starting is missed; the queue holds them until Start.
@@ -256,7 +258,8 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	e.started = true
 	e.mu.Unlock()
-	if err := e.loadInstances(ctx); err != nil {
+	all, err := e.loadInstances(ctx)
+	if err != nil {
 		return err
 	}
 	ctx, stop := context.WithCancel(ctx)
@@ -266,6 +269,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	for range e.opt.workers {
 		e.wg.Go(func() { e.work(ctx) })
 	}
+	e.wg.Go(func() { e.indexAll(ctx, all) })
 	e.wg.Go(func() { e.consumeChanges(ctx) })
 	e.wg.Go(func() { e.sweep(ctx) })
 	if e.opt.dev {
@@ -296,62 +300,103 @@ func (e *Engine) Close() {
 	e.cache.Close()
 }
 
-// loadInstances reads every widget of every hub and indexes it.
-func (e *Engine) loadInstances(ctx context.Context) error {
+// loadInstances reads every widget of every hub. Indexing them is left to indexAll.
+func (e *Engine) loadInstances(ctx context.Context) ([]*instance, error) {
 	ws, err := e.store.ListAllWidgets(ctx)
 	if err != nil {
-		return fmt.Errorf("engine: %w", err)
+		return nil, fmt.Errorf("engine: %w", err)
 	}
-	// Indexing runs hints.usernames(config) for each instance: spread it over the cores,
-	// it is most of the start-up time of a big site.
-	next := make(chan store.Widget)
+	out := make([]*instance, 0, len(ws))
+	for _, w := range ws {
+		in, _, _ := e.addInstance(w)
+		out = append(out, in)
+	}
+	e.log.Info("engine: widget instances loaded", "instances", len(ws))
+	return out, nil
+}
+
+// indexAll indexes the instances loaded at start, on every core, then closes ready.
+//
+// It runs in the background because it calls hints.usernames(config) for each instance,
+// which evaluates the widget's module for that instance: minutes for 140,000 instances of
+// widgets that bundle big libraries. Serving meanwhile is correct: an instance not yet
+// indexed misses invalidations, but it has nothing cached to invalidate, since Data indexes
+// an instance before it builds its data for the first time.
+func (e *Engine) indexAll(ctx context.Context, all []*instance) {
+	defer close(e.ready)
+	start := time.Now()
+	next := make(chan *instance)
 	var wg sync.WaitGroup
 	for range goruntime.GOMAXPROCS(0) {
 		wg.Go(func() {
-			for w := range next {
-				e.putInstance(ctx, w)
+			for in := range next {
+				e.mu.RLock()
+				done := in.indexed
+				snap := in.runtimeInstance()
+				e.mu.RUnlock()
+				if !done {
+					e.indexInstance(ctx, snap)
+				}
 			}
 		})
 	}
-	for _, w := range ws {
-		next <- w
+	for _, in := range all {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- in
 	}
 	close(next)
 	wg.Wait()
-	e.log.Info("engine: widget instances loaded", "instances", len(ws))
-	return nil
+	if ctx.Err() == nil {
+		e.log.Info("engine: hint index ready", "instances", len(all), "took", time.Since(start).Round(time.Millisecond))
+	}
 }
 
-// putInstance adds or updates the instance of w and (re)indexes it. It reports whether the
-// instance is new or its config changed (its data must be built again).
-func (e *Engine) putInstance(ctx context.Context, w store.Widget) (changed bool) {
+// Ready is closed once every instance loaded at Start is in the hint index (Start returns
+// before that; see indexAll).
+func (e *Engine) Ready() <-chan struct{} { return e.ready }
+
+// addInstance adds or updates the instance of w, without indexing it. changed says
+// whether it is new or its config changed; oldKey is the cache key of the old config's
+// data, to delete.
+func (e *Engine) addInstance(w store.Widget) (in *instance, changed bool, oldKey string) {
 	config := w.Config
 	if len(config) == 0 {
 		config = json.RawMessage("{}")
 	}
 	hash := hashConfig(config)
 	e.mu.Lock()
-	in := e.instances[w.ID]
-	var oldKey string
+	defer e.mu.Unlock()
+	in = e.instances[w.ID]
 	if in == nil {
 		in = &instance{id: w.ID, hub: w.Hub, name: w.Name, config: config, configHash: hash}
 		e.instances[w.ID] = in
-		changed = true
-	} else if in.configHash != hash || in.name != w.Name {
+		return in, true, ""
+	}
+	if in.configHash != hash || in.name != w.Name {
 		in.name, in.config, in.configHash = w.Name, config, hash
-		changed = true
 		in.mu.Lock()
 		oldKey, in.lastKey = in.lastKey, ""
 		in.gen++
 		in.mu.Unlock()
+		return in, true, oldKey
 	}
-	snap := in.runtimeInstance()
-	e.mu.Unlock()
+	return in, false, ""
+}
+
+// putInstance adds or updates the instance of w and (re)indexes it. It reports whether the
+// instance is new or its config changed (its data must be built again).
+func (e *Engine) putInstance(ctx context.Context, w store.Widget) (changed bool) {
+	in, changed, oldKey := e.addInstance(w)
 	if oldKey != "" {
 		// The data of the old config is not this instance's data any more: it must not
 		// even serve as a stale fallback.
 		e.cache.Del(oldKey)
 	}
+	e.mu.RLock()
+	snap := in.runtimeInstance()
+	e.mu.RUnlock()
 	e.indexInstance(ctx, snap)
 	return changed
 }
@@ -365,6 +410,9 @@ func (e *Engine) indexInstance(ctx context.Context, inst runtime.Instance) {
 	if err != nil {
 		e.mu.Lock()
 		e.index.remove(inst.ID)
+		if cur := e.instances[inst.ID]; cur != nil {
+			cur.indexed = true // nothing to index until the widget's code comes
+		}
 		e.metrics.Instances.Set(float64(e.index.len()))
 		e.mu.Unlock()
 		return
@@ -380,6 +428,7 @@ func (e *Engine) indexInstance(ctx context.Context, inst runtime.Instance) {
 	e.mu.Lock()
 	if cur := e.instances[inst.ID]; cur != nil && cur.name == inst.Name {
 		e.index.put(inst.ID, inst.Hub, h)
+		cur.indexed = true
 	}
 	e.metrics.Instances.Set(float64(e.index.len()))
 	e.mu.Unlock()
@@ -448,8 +497,14 @@ func (e *Engine) Data(ctx context.Context, id int64) (Data, error) {
 		return Data{}, fmt.Errorf("widget %d: %w", id, ErrNotFound)
 	}
 	e.mu.RLock()
-	name, hash := in.name, in.configHash
+	name, hash, indexed := in.name, in.configHash, in.indexed
+	snap := in.runtimeInstance()
 	e.mu.RUnlock()
+	if !indexed {
+		// Still being indexed after start: this instance first, or an invalidation
+		// could miss the data about to be cached.
+		e.indexInstance(ctx, snap)
+	}
 	w, err := e.rt.Widget(name)
 	if err != nil {
 		return Data{}, fmt.Errorf("data of widget %d: %w", id, err)

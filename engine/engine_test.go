@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"hubs/fedmsg"
+	"hubs/runtime"
 	"hubs/store"
+	"hubs/store/storetest"
 )
 
 func decode(t testing.TB, raw json.RawMessage) map[string]any {
@@ -302,5 +304,39 @@ func TestLazyUnwatched(t *testing.T) {
 	}
 	if decode(t, d.JSON)["last"] != ma.MsgID {
 		t.Fatalf("alice's data after her message: %s", d.JSON)
+	}
+}
+
+// Data of an instance the start-up indexing has not reached yet indexes it first, so that
+// the data it caches is invalidated like any other.
+func TestDataIndexesFirst(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t)
+	ws := mustHub(t, st, "frank", store.NewWidget{Name: "activity", Column: store.ColumnLeft, Config: map[string]any{"username": "frank"}})
+	rt, err := runtime.New(runtime.WithHelpers(helpersJS(t)), runtime.WithHost(Host{Store: st}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.LoadDir(ctx, "testdata/widgets"); err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(st, rt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	// Loaded but not started: nothing is indexed, as just after Start on a big site.
+	all, err := e.loadInstances(ctx)
+	if err != nil || len(all) != 1 {
+		t.Fatalf("loaded %d instances: %v", len(all), err)
+	}
+	if e.index.len() != 0 {
+		t.Fatal("loading indexed already")
+	}
+	if _, err := e.Data(ctx, ws[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.index.candidates("test.ping", "test", []string{"frank"}, "", nil); len(got) != 1 {
+		t.Fatalf("after Data, frank's widget is not a candidate for his messages: %v", got)
 	}
 }

@@ -89,6 +89,7 @@ func newHarness(t *testing.T, setup func(st *store.Store), opts ...Option) *harn
 		t.Fatal(err)
 	}
 	t.Cleanup(e.Close)
+	waitReady(t, e)
 	return &harness{t: t, st: st, rt: rt, e: e, dir: dir}
 }
 
@@ -172,4 +173,14 @@ func value(m prometheus.Metric) float64 {
 		return d.Counter.GetValue()
 	}
 	return d.Gauge.GetValue()
+}
+
+// waitReady waits for the engine's start-up indexing.
+func waitReady(t testing.TB, e *Engine) {
+	t.Helper()
+	select {
+	case <-e.Ready():
+	case <-time.After(5 * time.Minute):
+		t.Fatal("the engine's hint index was not ready within 5 minutes")
+	}
 }
