@@ -35,7 +35,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/dgraph-io/ristretto/v2"
 	"golang.org/x/sync/singleflight"
 
 	"hubs/runtime"
@@ -56,6 +55,7 @@ type options struct {
 	meta        *Meta
 	dev         bool
 	lazy        bool
+	startWait   time.Duration
 	debounce    time.Duration
 	now         func() time.Time
 }
@@ -114,7 +114,7 @@ type Engine struct {
 	host    Host
 	log     *slog.Logger
 	metrics *Metrics
-	cache   *ristretto.Cache[string, *entry]
+	cache   *dataCache
 	flight  singleflight.Group
 	streams *streams
 	queue   *workQueue
@@ -200,7 +200,8 @@ const entryOverhead = 128
 // runs until Start.
 func New(st *store.Store, rt *runtime.Runtime, opts ...Option) (*Engine, error) {
 	o := options{cacheMB: 64, workers: goruntime.GOMAXPROCS(0), replay: 128, idleTTL: 2 * time.Minute,
-		topicPrefix: "org.fedoraproject.prod", log: slog.Default(), debounce: 100 * time.Millisecond, now: time.Now}
+		topicPrefix: "org.fedoraproject.prod", log: slog.Default(), debounce: 100 * time.Millisecond, now: time.Now,
+		startWait: 5 * time.Second}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -220,12 +221,7 @@ func New(st *store.Store, rt *runtime.Runtime, opts ...Option) (*Engine, error) 
 		o.metrics = NewMetrics()
 	}
 	maxCost := int64(o.cacheMB) << 20
-	cache, err := ristretto.NewCache(&ristretto.Config[string, *entry]{
-		// Ristretto wants ~10 counters per item it may hold; items are a few KB.
-		NumCounters: max(maxCost/1024*10, 10_000),
-		MaxCost:     maxCost,
-		BufferItems: 64,
-	})
+	cache, err := newDataCache(maxCost)
 	if err != nil {
 		return nil, fmt.Errorf("engine: data cache: %w", err)
 	}
@@ -247,9 +243,10 @@ func (e *Engine) Metrics() *Metrics { return e.metrics }
 // Runtime is the widget runtime the engine runs.
 func (e *Engine) Runtime() *runtime.Runtime { return e.rt }
 
-// Start loads every widget instance from the store, indexes it, and starts the rebuild
-// workers, the store change consumer and, with WithDev, the widget folder watcher. They run
-// until ctx is done or Close.
+// Start loads every widget instance from the store, starts indexing them (see Ready: it
+// returns when that is done or after 5 seconds, whichever comes first), and starts the
+// rebuild workers, the store change consumer and, with WithDev, the widget folder watcher.
+// They run until ctx is done or Close.
 func (e *Engine) Start(ctx context.Context) error {
 	e.mu.Lock()
 	if e.started {
@@ -283,6 +280,13 @@ func (e *Engine) Start(ctx context.Context) error {
 		e.wg.Go(func() { w.run(ctx) })
 	}
 	context.AfterFunc(ctx, e.queue.close)
+	// A small site is indexed in milliseconds: Start returns with it done, and callers
+	// need not know about Ready. A big one goes on indexing in the background.
+	select {
+	case <-e.ready:
+	case <-time.After(e.opt.startWait):
+		e.log.Info("engine: serving while the hint index is built", "instances", len(all))
+	}
 	return nil
 }
 
@@ -569,9 +573,7 @@ func (e *Engine) runBuild(ctx context.Context, in *instance, key string, gen uin
 	}
 	e.metrics.Rebuilds.WithLabelValues(ResultOK).Inc()
 	ent := &entry{data: data, version: w.Version, gen: gen, built: time.Now()}
-	e.cache.Set(key, ent, int64(len(data))+entryOverhead)
-	// Sets are buffered; wait so that the next Get sees this one.
-	e.cache.Wait()
+	e.cache.Set(key, ent)
 	// Under e.mu, so that a config saved meanwhile (putInstance holds e.mu to change it
 	// and clear lastKey) is either seen here or comes after.
 	e.mu.RLock()
@@ -612,8 +614,7 @@ func (e *Engine) fallback(in *instance, key string, gen uint64, err error) (*ent
 	ent := &entry{data: good.data, version: good.version, gen: gen, built: good.built, stale: true, err: err}
 	// Cached under the current key too, so that callers are served the stale data
 	// instead of each running the failing data() again; the next invalidation retries.
-	e.cache.Set(key, ent, int64(len(ent.data))+entryOverhead)
-	e.cache.Wait()
+	e.cache.Set(key, ent)
 	return ent, nil
 }
 

@@ -340,3 +340,31 @@ func TestDataIndexesFirst(t *testing.T) {
 		t.Fatalf("after Data, frank's widget is not a candidate for his messages: %v", got)
 	}
 }
+
+// Closing the engine while a build is in flight (a page load that started just before
+// shutdown) neither races nor panics: the build finishes without the cache.
+func TestCloseDuringBuild(t *testing.T) {
+	var ws []store.Widget
+	h := newHarness(t, func(st *store.Store) {
+		ws = mustHub(t, st, "gina", store.NewWidget{Name: "slow", Column: store.ColumnLeft})
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.e.Data(ctx, ws[0].ID)
+		done <- err
+	}()
+	eventually(t, "the build to start", func() bool {
+		return value(h.e.metrics.CacheMisses) == 1
+	})
+	h.e.Close()
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Data did not return after Close")
+	}
+	if _, ok := h.e.cache.Get("anything"); ok {
+		t.Fatal("closed cache hit")
+	}
+}
