@@ -29,7 +29,7 @@ type engineFlags struct {
 func (f *engineFlags) define(fs *flagSet) {
 	f.widgets.define(fs)
 	fs.envInt(&f.cacheMB, "cache-mb", "HUBS_CACHE_MB", 64, "size of the widget data cache, in MiB")
-	fs.envBool(&f.dev, "dev", "HUBS_DEV", false, "development mode: reload widget code as its files change")
+	fs.envBool(&f.dev, "dev", "HUBS_DEV", false, "development mode: reload widget code as its files change (and allow /login/dev)")
 	fs.envString(&f.endpoints, "fedmsg-endpoints", "HUBS_FEDMSG_ENDPOINTS", "",
 		"bus endpoints to subscribe to, comma-separated (Fedora's: tcp://hub.fedoraproject.org:9940); empty: no bus")
 	fs.envString(&f.topics, "fedmsg-topics", "HUBS_FEDMSG_TOPICS", "", "topic prefixes to subscribe to, comma-separated; empty: everything")
