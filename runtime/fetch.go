@@ -229,7 +229,7 @@ func (f *fetcher) do(ctx context.Context, r FetchRequest) (FetchResponse, error)
 		if errors.Is(err, context.DeadlineExceeded) {
 			return FetchResponse{}, fmt.Errorf("timed out after %s", timeout)
 		}
-		return FetchResponse{}, err
+		return FetchResponse{}, netCause(u, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, f.maxBytes+1))
@@ -247,4 +247,36 @@ func (f *fetcher) do(ctx context.Context, r FetchRequest) (FetchResponse, error)
 		headers[strings.ToLower(k)] = strings.Join(vs, ", ")
 	}
 	return FetchResponse{Status: resp.StatusCode, URL: resp.Request.URL.String(), Headers: headers, Body: string(b)}, nil
+}
+
+// netCause says why a request could not be made in a few words a widget can show
+// on a public page. Go's own text ("Get URL: dial tcp: lookup HOST on
+// 10.0.0.53:53: no such host") names the machine's resolver and addresses,
+// which belong in the server's log, not in a widget's error panel. Our own
+// refusals (allowlist, private addresses) are kept whole.
+func netCause(u *url.URL, err error) error {
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, ErrFetch):
+		// Our dialer's refusal, without the url.Error and net.OpError around it.
+		for e := err; e != nil; e = errors.Unwrap(e) {
+			if errors.Unwrap(e) == ErrFetch {
+				return e
+			}
+		}
+		return err
+	case errors.As(err, &dnsErr):
+		return fmt.Errorf("cannot resolve %s", u.Hostname())
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("%s refused the connection", u.Host)
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("%s closed the connection", u.Host)
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+		return fmt.Errorf("no route to %s", u.Host)
+	}
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return fmt.Errorf("request to %s failed: %v", u.Host, uerr.Err)
+	}
+	return err
 }

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -98,6 +100,9 @@ func TestFetch(t *testing.T) {
 		{"timeout", r, srv.URL + "/slow", "timed out after 1s"},
 		{"size cap", r, srv.URL + "/big", "larger than 1048576 bytes"},
 		{"redirect off the allowlist", r, srv.URL + "/redirect?to=http://169.254.169.254/latest/meta-data", "not on the fetch allowlist"},
+		// Network failures read as a short cause, without Go's "dial tcp ... on RESOLVER:53".
+		{"name that does not resolve", r, "http://example.invalid/", "cannot resolve example.invalid"},
+		{"nobody listening", r, "http://127.0.0.1:" + closedPort(t) + "/", "refused the connection"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -108,6 +113,9 @@ func TestFetch(t *testing.T) {
 			}
 			if !errors.Is(err, ErrThrown) || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("error %v; want a thrown error containing %q", err, c.want)
+			}
+			if strings.Contains(err.Error(), "dial tcp") {
+				t.Errorf("error %v shows Go's dial details", err)
 			}
 			if d := time.Since(start); d > 5*time.Second {
 				t.Errorf("took %s", d)
@@ -154,4 +162,17 @@ func TestFetchAllowList(t *testing.T) {
 			t.Errorf("dial %s allowed = %v; want %v", addr, got, want)
 		}
 	}
+}
+
+// closedPort returns a loopback port nothing listens on: one the kernel just
+// gave a listener that is closed again.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	return port
 }
