@@ -210,7 +210,11 @@ func (s *benchSite) receive(ctx context.Context, b *testing.B, i int) {
 func BenchmarkEngine(b *testing.B) {
 	site := newBenchSite(b)
 	ctx := context.Background()
-	b.Logf("%d instances on %d hubs loaded and indexed in %v", len(site.ids), benchHubs, site.loadTime)
+	var mem goruntime.MemStats
+	goruntime.GC()
+	goruntime.ReadMemStats(&mem)
+	b.Logf("%d instances on %d hubs loaded and indexed in %v; live heap %d MB",
+		len(site.ids), benchHubs, site.loadTime, mem.HeapAlloc>>20)
 	// Warm the cache of the hubs the messages concern, as a running site would have it
 	// (their pages have been viewed); the other 19,900 hubs' data is not needed.
 	warm := time.Now()

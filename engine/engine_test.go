@@ -368,3 +368,39 @@ func TestCloseDuringBuild(t *testing.T) {
 		t.Fatal("closed cache hit")
 	}
 }
+
+// Handle takes envelopes as received (Body set) and made in Go (no Body) alike; one whose
+// usernames are not known yet gets them from the extractor.
+func TestHandleEnvelopes(t *testing.T) {
+	var ws []store.Widget
+	h := newHarness(t, func(st *store.Store) {
+		ws = mustHub(t, st, "hank", store.NewWidget{Name: "activity", Column: store.ColumnLeft, Config: map[string]any{"username": "hank"}})
+	})
+	ctx := context.Background()
+	sub := h.e.Subscribe("hank", 0)
+	defer sub.Close()
+	cases := []struct {
+		name string
+		edit func(env *fedmsg.Envelope)
+	}{
+		{"received", func(env *fedmsg.Envelope) {}},
+		{"made in Go", func(env *fedmsg.Envelope) { env.Body = nil }},
+		// The default extractor finds msg.user (no Meta configured here).
+		{"usernames unknown", func(env *fedmsg.Envelope) { env.Usernames = nil }},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			env := testMessage("hank", i+1, nil)
+			if _, err := h.st.ArchiveMessage(ctx, archived(env)); err != nil {
+				t.Fatal(err)
+			}
+			c.edit(env)
+			if err := h.e.Handle(ctx, env); err != nil {
+				t.Fatal(err)
+			}
+			next(t, sub, func(u Update) bool {
+				return u.WidgetID == ws[0].ID && u.Kind == KindData && decode(t, u.Data)["last"] == env.MsgID
+			})
+		})
+	}
+}

@@ -86,7 +86,16 @@ func (e *Engine) handle(ctx context.Context, env *fedmsg.Envelope, onlyHub strin
 	if len(insts) == 0 {
 		return nil
 	}
-	verdicts, err := e.rt.Invalidations(ctx, env.Body, insts, nil)
+	body := env.Body
+	if len(body) == 0 {
+		// An envelope made in Go rather than received: shouldInvalidate sees it as
+		// fedmsg would have sent it.
+		var err error
+		if body, err = env.MarshalJSON(); err != nil {
+			return fmt.Errorf("engine: message %s: %w", env.MsgID, err)
+		}
+	}
+	verdicts, err := e.rt.Invalidations(ctx, body, insts, nil)
 	e.metrics.countJS(fnInvalidate, len(insts), err)
 	if err != nil {
 		if ctx.Err() != nil {
