@@ -9,6 +9,7 @@ import { renderInto, setStatus, showError } from "./render.js";
 
 const main = document.getElementById("hub");
 if (main) start(main);
+postWidgetForms(document.querySelector('meta[name="csrf-token"]')?.content || "");
 
 function start(main) {
   const hub = main.dataset.hub;
@@ -180,4 +181,79 @@ function flash(section) {
   section.classList.remove("updated");
   void section.offsetWidth; // restart the animation
   section.classList.add("updated");
+}
+
+// postWidgetForms makes the forms inside widgets work for the signed-in viewer. A widget's
+// HTML is the same for everyone (the server caches it, updates push it to every page), so
+// its forms cannot hold the viewer's CSRF token: they come with an empty _csrf field. One
+// listener on the document, so that forms of widgets re-rendered later are covered too,
+// takes the submit of such a form and posts it with fetch and the page's token in the
+// X-CSRF-Token header. The token never goes into the widget's markup, and the page stays:
+// what the post changes reaches the widget as a live update, like any other change.
+//
+// It leaves alone (to the browser's own submit) forms that are not POST, that carry a
+// token already (the page's own forms), and forms whose action is on another site: the
+// token is never sent anywhere else, whatever a widget's markup says. Signed out (no
+// token), nothing is taken over: the server sends the browser to sign in.
+function postWidgetForms(token) {
+  if (!token) return;
+  document.addEventListener("submit", (e) => {
+    const form = e.target;
+    if (e.defaultPrevented || !(form instanceof HTMLFormElement)) return;
+    // The form's own elements, as the browser associates them (form= attributes too).
+    const field = form.elements.namedItem("_csrf");
+    if (!(field instanceof HTMLInputElement) || field.value !== "") return;
+    const by = e.submitter;
+    const method = (by?.getAttribute("formmethod") || form.getAttribute("method") || "get").toLowerCase();
+    if (method !== "post") return;
+    const action = new URL(by?.hasAttribute("formaction") ? by.formAction : form.action, location.href);
+    if (action.origin !== location.origin) return;
+    e.preventDefault();
+    post(form, by, action, token).catch((err) => console.error("hubs: form", action.pathname, err));
+  });
+}
+
+async function post(form, by, action, token) {
+  const section = form.closest("section.widget");
+  const fields = new FormData(form, by || null);
+  const body = form.enctype === "multipart/form-data" ? fields : new URLSearchParams(fields);
+  if (by) by.disabled = true; // one post per click
+  let res;
+  try {
+    res = await fetch(action, {
+      method: "POST", body, credentials: "same-origin",
+      headers: { "X-CSRF-Token": token, Accept: "application/json" },
+    });
+  } catch (err) {
+    failed(section, "Could not send that: " + err.message);
+    throw err;
+  } finally {
+    if (by) by.disabled = false;
+  }
+  // Sent elsewhere (the session ended: the sign-in page): go there, as a plain post would.
+  if (res.redirected && new URL(res.url).pathname !== location.pathname) {
+    location.assign(res.url);
+    return;
+  }
+  if (!res.ok) {
+    failed(section, "Could not do that: the server answered " + res.status + (res.statusText ? " " + res.statusText : ""));
+    return;
+  }
+  // Clear only what a failed post said: a stale-data line belongs to the updates.
+  if (section && formFailed.has(section)) {
+    formFailed.delete(section);
+    setStatus(section, "");
+  }
+}
+
+// formFailed holds the sections whose status line says a post failed.
+const formFailed = new WeakSet();
+
+function failed(section, text) {
+  if (!section) {
+    window.alert(text);
+    return;
+  }
+  formFailed.add(section);
+  setStatus(section, text);
 }
