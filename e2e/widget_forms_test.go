@@ -57,10 +57,11 @@ func copyFile(t *testing.T, from, to string) {
 	}
 }
 
-// statJS is the number a stats-like widget shows above label.
+// statJS is the number a stats-like widget shows above label (singular or plural: the
+// label follows the number), as a string expression ("" when there is none).
 func statJS(widget, label string) string {
-	return fmt.Sprintf(`Array.from(document.querySelectorAll('section[data-name=%q] .stat'))
-		.find((s) => s.querySelector(".stat-label")?.textContent === %q)?.querySelector(".stat-value")?.textContent ?? ""`, widget, label)
+	return fmt.Sprintf(`(Array.from(document.querySelectorAll('section[data-name=%q] .stat'))
+		.find((s) => [%[2]q, %[2]q + "s"].includes(s.querySelector(".stat-label")?.textContent))?.querySelector(".stat-value")?.textContent ?? "")`, widget, label)
 }
 
 func hasRole(t *testing.T, w *webStack, hub, user string, r store.Role) bool {
@@ -107,7 +108,7 @@ func TestWidgetSubscribeButton(t *testing.T) {
 	}
 	// The widget was re-rendered by the update: its new form works the same way.
 	do(t, tab, "click Star on the re-rendered widget", chromedp.Click(chromedp.CSS(`section[data-name="stats"] button[data-action="star"]`)))
-	waitJS(t, tab, "the new stargazer count", statJS("stats", "stargazers")+` === "2"`)
+	waitJS(t, tab, "the new stargazer count", statJS("stats", "stargazer")+` === "2"`)
 	if !hasRole(t, w, "designteam", "gnokii", store.RoleStargazer) {
 		t.Error("the store has no stargazer role for gnokii")
 	}
@@ -159,6 +160,9 @@ func TestWidgetFormForOwner(t *testing.T) {
 		tab := newBrowser(t)
 		do(t, tab, "open own hub", chromedp.Navigate(w.url+"/login/dev?user=gnokii&next=/gnokii/"))
 		waitJS(t, tab, "the event stream", `document.getElementById("hubs-conn").dataset.state === "live"`)
+		if n := evalJS[string](t, tab, statJS("fedmsgstats", "subscriber")); n != "0" {
+			t.Fatalf("gnokii's hub shows %q subscribers before, want 0", n)
+		}
 		if err := w.st.SetRole(context.Background(), "gnokii", "duffy", store.RoleSubscriber); err != nil {
 			t.Fatal(err)
 		}
