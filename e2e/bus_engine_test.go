@@ -30,7 +30,7 @@ func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 // debianPython is Debian's interpreter, the one that sees Debian's python3-zmq.
 const debianPython = "/usr/bin/python3"
 
-const fixtures = "../fedmsg/testdata/meta_examples.jsonl"
+const fixtures = "../testdata/fedmsg/meta_examples.jsonl"
 
 func needLibzmq(t *testing.T) {
 	t.Helper()

@@ -17,7 +17,7 @@ import (
 )
 
 // parityMessages is the real bus messages the parity test feeds both sides.
-const parityMessages = "../fedmsg/testdata/meta_examples.jsonl"
+const parityMessages = "../testdata/fedmsg/meta_examples.jsonl"
 
 // parityFolders are the widget folders whose code must decide and render the same in goja
 // and in Chromium: the test widgets, the repository's widgets (when it has any), and

@@ -22,7 +22,7 @@ type fixtureRecord struct {
 	} `json:"expected"`
 }
 
-const fixtures = "../fedmsg/testdata/meta_examples.jsonl"
+const fixtures = "../testdata/fedmsg/meta_examples.jsonl"
 
 func readFixtures(t testing.TB) []fixtureRecord {
 	t.Helper()

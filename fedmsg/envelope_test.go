@@ -25,7 +25,7 @@ func (f fixture) frames() [][]byte { return [][]byte{[]byte(f.topic), f.body} }
 
 func loadFixtures(tb testing.TB) []fixture {
 	tb.Helper()
-	file, err := os.Open("testdata/meta_examples.jsonl")
+	file, err := os.Open("../testdata/fedmsg/meta_examples.jsonl")
 	if err != nil {
 		tb.Fatalf("open fixtures: %v", err)
 	}

@@ -67,7 +67,7 @@ func TestIntakeFromLibzmqPublisherSurvivesKill(t *testing.T) {
 	fixtures := loadFixtures(t)
 	half := len(fixtures) / 2
 
-	first := startPeer(t, "pub", "--bind", "tcp://127.0.0.1:*", "--file", "testdata/meta_examples.jsonl",
+	first := startPeer(t, "pub", "--bind", "tcp://127.0.0.1:*", "--file", "../testdata/fedmsg/meta_examples.jsonl",
 		"--start", "0", "--count", strconv.Itoa(half), "--hold")
 	ep := first.expect(t, "BOUND ", 20*time.Second)
 
@@ -84,7 +84,7 @@ func TestIntakeFromLibzmqPublisherSurvivesKill(t *testing.T) {
 		return value(t, m.Connected.WithLabelValues(ep)) == 0
 	})
 
-	second := startPeer(t, "pub", "--bind", ep, "--file", "testdata/meta_examples.jsonl",
+	second := startPeer(t, "pub", "--bind", ep, "--file", "../testdata/fedmsg/meta_examples.jsonl",
 		"--start", strconv.Itoa(half), "--hold")
 	if got := second.expect(t, "BOUND ", 20*time.Second); got != ep {
 		t.Fatalf("restarted publisher bound %s, want %s", got, ep)
@@ -483,7 +483,7 @@ func TestLogLimiter(t *testing.T) {
 // broken, repeated or out of order, and nothing crashes.
 func TestIntakeLibzmqPublisherKilledWhileSending(t *testing.T) {
 	needLibzmq(t)
-	first := startPeer(t, "pub", "--bind", "tcp://127.0.0.1:*", "--file", "testdata/meta_examples.jsonl",
+	first := startPeer(t, "pub", "--bind", "tcp://127.0.0.1:*", "--file", "../testdata/fedmsg/meta_examples.jsonl",
 		"--stream", "a", "--rate", "500")
 	ep := first.expect(t, "BOUND ", 20*time.Second)
 	var c collector
@@ -501,7 +501,7 @@ func TestIntakeLibzmqPublisherKilledWhileSending(t *testing.T) {
 	waitFor(t, 20*time.Second, "the first stream flowing", func() bool { return fromRun("a") >= 50 })
 	first.kill()
 
-	second := startPeer(t, "pub", "--bind", ep, "--file", "testdata/meta_examples.jsonl",
+	second := startPeer(t, "pub", "--bind", ep, "--file", "../testdata/fedmsg/meta_examples.jsonl",
 		"--stream", "b", "--rate", "500")
 	second.expect(t, "BOUND ", 20*time.Second)
 	waitFor(t, 30*time.Second, "the second stream after the reconnect", func() bool { return fromRun("b") >= 50 })

@@ -9,7 +9,7 @@ import (
 
 func TestReadRecordsFixtureFile(t *testing.T) {
 	fixtures := loadFixtures(t)
-	file, err := os.Open("testdata/meta_examples.jsonl")
+	file, err := os.Open("../testdata/fedmsg/meta_examples.jsonl")
 	if err != nil {
 		t.Fatal(err)
 	}

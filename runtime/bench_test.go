@@ -40,7 +40,7 @@ func (c *cpuClock) report(b *testing.B) {
 
 // fixtureFile holds real bus messages: the repository's copy of the shared
 // fedmsg fixtures (one record a line, the envelope under "msg").
-const fixtureFile = "testdata/meta/meta_examples.jsonl"
+const fixtureFile = "../testdata/fedmsg/meta_examples.jsonl"
 
 // fixtureMessage returns the envelope of the first real fixture message on topic.
 func fixtureMessage(t testing.TB, topicSuffix string) []byte {

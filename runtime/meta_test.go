@@ -319,7 +319,7 @@ func (sc metaScores) table() string {
 
 func TestMetaFixtures(t *testing.T) {
 	r := metaRuntime(t)
-	sc := scoreMetaFile(t, r, "testdata/meta/meta_examples.jsonl")
+	sc := scoreMetaFile(t, r, "../testdata/fedmsg/meta_examples.jsonl")
 	if sc.records != 372 {
 		t.Fatalf("want the 372 fixture messages, read %d", sc.records)
 	}
@@ -427,7 +427,7 @@ var driftMarkers = func() []string {
 // makes of such a field.
 func TestMetaSchemaDrift(t *testing.T) {
 	r := metaRuntime(t)
-	recs := readJSONL[metaRecord](t, "testdata/meta/meta_examples.jsonl")
+	recs := readJSONL[metaRecord](t, "../testdata/fedmsg/meta_examples.jsonl")
 	type variant struct {
 		name string
 		env  map[string]any
@@ -599,7 +599,7 @@ func scoreConglomerate(t *testing.T, r *runtime.Runtime, path string) (pass, tot
 
 func TestMetaConglomerate(t *testing.T) {
 	r := metaRuntime(t)
-	pass, total := scoreConglomerate(t, r, "testdata/meta/conglomerate_examples.jsonl")
+	pass, total := scoreConglomerate(t, r, "../testdata/fedmsg/conglomerate_examples.jsonl")
 	t.Logf("conglomerate: %d/%d examples", pass, total)
 	if pass < metaConglomerateTarget {
 		t.Errorf("conglomerate: %d/%d examples, target %d", pass, total, metaConglomerateTarget)
@@ -688,7 +688,7 @@ func BenchmarkMeta(b *testing.B) {
 	// A generous call limit: on a loaded machine a GC pause can stretch one
 	// call past the 50 ms default, and a benchmark must not stop for that.
 	r := metaRuntime(b, runtime.WithLimits(runtime.Limits{Invalidate: time.Second, Data: time.Minute}))
-	recs := readJSONL[metaRecord](b, "testdata/meta/meta_examples.jsonl")
+	recs := readJSONL[metaRecord](b, "../testdata/fedmsg/meta_examples.jsonl")
 	envs := make([]json.RawMessage, len(recs))
 	for i := range recs {
 		fillDynamic(b, &recs[i], time.Now().UTC())

@@ -15,10 +15,10 @@ import (
 	"hubs/store/storetest"
 )
 
-// fixtureMessages reads the real bus messages of testdata/meta_examples.jsonl.
+// fixtureMessages reads the real bus messages of ../testdata/fedmsg/meta_examples.jsonl.
 func fixtureMessages(tb testing.TB) []store.Message {
 	tb.Helper()
-	f, err := os.Open("testdata/meta_examples.jsonl")
+	f, err := os.Open("../testdata/fedmsg/meta_examples.jsonl")
 	if err != nil {
 		tb.Fatal(err)
 	}

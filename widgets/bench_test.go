@@ -28,7 +28,7 @@ func BenchmarkWidgets(b *testing.B) {
 	// Wall-clock limits are for misbehaving widgets: on this shared 2-core machine a loaded
 	// moment can stall one of a million calls past 50 ms, which says nothing about its cost.
 	rt := newRuntime(b, host, up.settings(""), runtime.WithLimits(runtime.Limits{Invalidate: time.Second, Template: 5 * time.Second, Data: time.Minute}))
-	message := fixtureOn(b, readFixtures(b, "meta_examples.jsonl"), ".pkgdb.acl.update").Msg
+	message := fixtureOn(b, readFixtures(b, busFixtures), ".pkgdb.acl.update").Msg
 	for _, hub := range []string{"ralph", "designteam"} {
 		h, err := host.Hub(ctx, hub)
 		if err != nil {

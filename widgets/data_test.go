@@ -200,7 +200,7 @@ func archiveFixtures(t testing.TB, st *store.Store) map[string]int {
 	t.Helper()
 	ctx := context.Background()
 	per := map[string]int{}
-	for i, fx := range readFixtures(t, "meta_examples.jsonl") {
+	for i, fx := range readFixtures(t, busFixtures) {
 		var env struct {
 			Topic string          `json:"topic"`
 			Msg   json.RawMessage `json:"msg"`

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -149,7 +150,11 @@ func newRuntime(t testing.TB, host runtime.Host, settings map[string]string, ext
 	return rt
 }
 
-// fixture is one record of testdata/meta_examples.jsonl (a copy of the shared real bus
+// busFixtures are the real bus messages every package shares (the repository's one copy of
+// shared/fixtures/fedmsg).
+const busFixtures = "../testdata/fedmsg/meta_examples.jsonl"
+
+// fixture is one record of busFixtures (the shared real bus
 // messages, /work/shared/fixtures/fedmsg): the envelope and what fedmsg.meta derived from it.
 type fixture struct {
 	Topic    string          `json:"topic"`
@@ -162,7 +167,11 @@ type fixture struct {
 
 func readFixtures(t testing.TB, name string) []fixture {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name))
+	path := name
+	if !strings.Contains(name, "/") {
+		path = filepath.Join("testdata", name)
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

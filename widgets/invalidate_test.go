@@ -11,11 +11,11 @@ import (
 )
 
 // TestShouldInvalidate runs each widget's shouldInvalidate on real bus messages
-// (testdata/meta_examples.jsonl, badge_award.jsonl) and on messages shaped like the engine's
+// (busFixtures, testdata/badge_award.jsonl) and on messages shaped like the engine's
 // own, for configs they concern and configs they do not.
 func TestShouldInvalidate(t *testing.T) {
 	rt := newRuntime(t, nil, nil)
-	fixtures := readFixtures(t, "meta_examples.jsonl")
+	fixtures := readFixtures(t, busFixtures)
 	award := readFixtures(t, "badge_award.jsonl")[0].Msg // awards "Something on your mind" to ralph
 	real := func(suffix string) []byte { return fixtureOn(t, fixtures, suffix).Msg }
 	comment := real(".bodhi.update.comment") // kalev comments on kalev's update, no stable giveaway
@@ -160,7 +160,7 @@ func TestInvalidatedByUsername(t *testing.T) {
 	ctx := context.Background()
 	users := []string{"ralph", "lmacken", "kalev", "duffy"}
 	hits, unresolved := 0, 0
-	for _, fx := range readFixtures(t, "meta_examples.jsonl") {
+	for _, fx := range readFixtures(t, busFixtures) {
 		if fx.Expected.Usernames == nil || strings.Contains(string(fx.Msg), "<<dynamic") {
 			continue // the fixture does not state its usernames
 		}

@@ -38,7 +38,7 @@ type demoFlags struct {
 func (d *demoFlags) define(fs *flagSet) {
 	fs.envBool(&d.on, "demo", "HUBS_DEMO", false,
 		"live demo: when no bus endpoint is set, replay real fedmsg messages through a local ZeroMQ publisher, usernames mapped onto the demo users")
-	fs.envString(&d.fixtures, "demo-fixtures", "HUBS_DEMO_FIXTURES", "widgets/testdata/meta_examples.jsonl",
+	fs.envString(&d.fixtures, "demo-fixtures", "HUBS_DEMO_FIXTURES", "testdata/fedmsg/meta_examples.jsonl",
 		"JSON Lines of real bus messages the demo replays ({\"msg\": envelope, \"expected\": {\"usernames\": [...]}} or bare envelopes)")
 	fs.envDuration(&d.interval, "demo-interval", "HUBS_DEMO_INTERVAL", 3*time.Second, "time between two demo messages")
 }

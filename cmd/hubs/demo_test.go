@@ -15,7 +15,7 @@ import (
 	"hubs/store/storetest"
 )
 
-const demoFixtures = "../../widgets/testdata/meta_examples.jsonl"
+const demoFixtures = "../../testdata/fedmsg/meta_examples.jsonl"
 
 func TestMapUsernames(t *testing.T) {
 	msg := json.RawMessage(`{"agent": "kalev", "comment": {"text": "kalev says hi to kalevala", "user": {"name": "kalev"}},

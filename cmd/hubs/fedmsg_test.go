@@ -18,7 +18,7 @@ import (
 	"hubs/fedmsg"
 )
 
-const fixtureFile = "../../fedmsg/testdata/meta_examples.jsonl"
+const fixtureFile = "../../testdata/fedmsg/meta_examples.jsonl"
 
 // freeEndpoint returns a tcp endpoint on a port that was free a moment ago.
 func freeEndpoint(t *testing.T) string {

@@ -92,7 +92,7 @@ func TestWidgetInvalidates(t *testing.T) {
 	dir := widgetFolder(t)
 	// The first three fixture messages: agents dgilmore, limburgher, limburgher.
 	// The real bus messages kept in the repository (a copy of the shared fixtures).
-	src, err := os.ReadFile("../../runtime/testdata/meta/meta_examples.jsonl")
+	src, err := os.ReadFile("../../testdata/fedmsg/meta_examples.jsonl")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ const same = (f, a, b) => {
   return JSON.stringify(a) === JSON.stringify(b);
 };
 let pass = 0, total = 0;
-for (const line of readFileSync(new URL("../../../../runtime/testdata/meta/" + (process.argv.includes("--heldout") ? "conglomerate_heldout.jsonl" : "conglomerate_examples.jsonl"), import.meta.url).pathname, "utf8").split("\n")) {
+for (const line of readFileSync(new URL(process.argv.includes("--heldout") ? "../../../../runtime/testdata/meta/conglomerate_heldout.jsonl" : "../../../../testdata/fedmsg/conglomerate_examples.jsonl", import.meta.url).pathname, "utf8").split("\n")) {
   if (!line.trim()) continue;
   const ex = JSON.parse(line);
   total++;

@@ -7,7 +7,7 @@ import { meta, setAccounts } from "../../meta.js";
 const args = process.argv.slice(2);
 const opt = (k) => { const i = args.indexOf(k); return i >= 0 ? args[i + 1] : null; };
 const svcFilter = opt("--svc"), fieldFilter = opt("--field"), show = args.includes("--show");
-const file = opt("--file") || new URL("../../../../runtime/testdata/meta/meta_examples.jsonl", import.meta.url).pathname;
+const file = opt("--file") || new URL("../../../../testdata/fedmsg/meta_examples.jsonl", import.meta.url).pathname;
 const FIELDS = ["title", "subtitle", "link", "icon", "secondary_icon", "usernames", "packages", "objects"];
 const pad2 = (n) => String(n).padStart(2, "0");
 
