@@ -230,7 +230,12 @@ func withDefaults(l Limits) Limits {
 const helpersName = "static/h.js"
 
 // compileHelpers bundles static/h.js like a widget (it is an ES module) so
-// each runtime can evaluate it into a namespace.
+// each runtime can evaluate it into a namespace. The bundle is wrapped in a
+// function of one parameter, hubsNative, through which the runtime gives
+// h.js the Go twin of its html join (htmljoin.go) without any global: the
+// script's value is that function. The wrapper's first line only adds
+// columns to the banner's line and its last line is "})", which goja skips
+// when it looks for the source map, so positions still map to h.js.
 func compileHelpers(src []byte) (*goja.Program, error) {
 	dir, err := os.MkdirTemp("", "hubs-helpers-")
 	if err != nil {
@@ -245,7 +250,7 @@ func compileHelpers(src []byte) (*goja.Program, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("template helpers: %w", errs[0])
 	}
-	prog, err := compileBundle(helpersName, b.code)
+	prog, err := compileBundle(helpersName, "(function (hubsNative) { return "+b.code+"\n})")
 	if err != nil {
 		return nil, fmt.Errorf("template helpers: %w", err)
 	}

@@ -98,7 +98,15 @@ func newVM(o *options, r *Runtime, helpers *goja.Program) (*vm, error) {
 		return nil, fmt.Errorf("harden realm: %w", err)
 	}
 
-	ns, err := v.rt.RunProgram(helpers)
+	wrapper, err := v.rt.RunProgram(helpers)
+	if err != nil {
+		return nil, fmt.Errorf("load template helpers: %w", err)
+	}
+	load, ok := goja.AssertFunction(wrapper)
+	if !ok {
+		return nil, errors.New("load template helpers: the bundle is not wrapped in a function")
+	}
+	ns, err := load(goja.Undefined(), v.rt.ToValue(v.htmlFactory))
 	if err != nil {
 		return nil, fmt.Errorf("load template helpers: %w", err)
 	}

@@ -92,7 +92,9 @@ const TEXT = 0, ATTR = 1, ATTR_UNQUOTED = 2, BETWEEN = 3, FORBIDDEN = 4, RCDATA_
 const holesCache = new Map();
 const HOLES_CACHE_MAX = 4096;
 
-function holesOf(strings) {
+// siteOf returns a template's analysis: {parts, holes}, the static parts it
+// was made from and, per hole, {kind, url, why}.
+function siteOf(strings) {
   // The key joins the parts with NUL; a hit is checked part by part, so two
   // templates whose joined text is equal cannot share an analysis.
   const key = strings.join("\u0000");
@@ -102,12 +104,13 @@ function holesOf(strings) {
     for (let i = 0; i < strings.length; i++) {
       if (hit.parts[i] !== strings[i]) { same = false; break; }
     }
-    if (same) return hit.holes;
+    if (same) return hit;
   }
   const holes = Object.freeze(scan(strings));
   if (holesCache.size >= HOLES_CACHE_MAX) holesCache.clear();
-  holesCache.set(key, Object.freeze({ parts: Object.freeze(Array.from(strings)), holes }));
-  return holes;
+  const site = Object.freeze({ parts: Object.freeze(Array.from(strings)), holes });
+  holesCache.set(key, site);
+  return site;
 }
 
 const isSpace = (c) => c === 32 || c === 9 || c === 10 || c === 12 || c === 13;
@@ -243,10 +246,11 @@ function text(v, url, first) {
 
 const BOOLEAN_ATTR = /^[a-zA-Z][a-zA-Z0-9-]*$/;
 
-// html is the escaping tagged template: html`<b>${name}</b>`.
-export function html(strings, ...values) {
+// htmlJS is the escaping tagged template: html`<b>${name}</b>` (exported as
+// html, below).
+function htmlJS(strings, ...values) {
   if (values.length === 0) return newHtml(strings[0]); // static text: nothing to analyse
-  const holes = holesOf(strings);
+  const holes = siteOf(strings).holes;
   let s = strings[0];
   for (let i = 0; i < values.length; i++) {
     const hole = holes[i];
@@ -273,6 +277,25 @@ export function html(strings, ...values) {
   }
   return newHtml(s);
 }
+
+// On the server, the runtime wraps this module in a function whose parameter
+// hubsNative makes a Go twin of htmlJS's join loop (runtime/htmljoin.go):
+// given this module's own analysis, escaping and URL checks to fall back on,
+// it returns an html that gives the same output for the common values and
+// hands everything else to the functions above. In a browser the name is not
+// bound, so htmlJS is html (document is checked too: no element with id
+// "hubsNative" can stand in for the parameter).
+const nativeHtml =
+  typeof hubsNative === "function" && typeof document === "undefined"
+    ? hubsNative({
+        proto: HTML_PROTO, siteOf, text, safeURL, html: htmlJS,
+        concat: (x) => "" + x,
+        kinds: { TEXT, ATTR, ATTR_UNQUOTED, RCDATA_TEXT },
+      })
+    : undefined;
+
+// html is the escaping tagged template: html`<b>${name}</b>`.
+export const html = nativeHtml ?? htmlJS;
 
 // safe marks a string as HTML on purpose: it is inserted without escaping.
 export function safe(s) {
