@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -212,5 +213,53 @@ func TestWidgetFormElsewhere(t *testing.T) {
 	}
 	if r := received[0]; r.token != "" || r.header != "" {
 		t.Errorf("the other site got the token: field %q, header %q", r.token, r.header)
+	}
+}
+
+// TestWidgetLeavesFormOpen: a widget whose HTML leaves a form open does not capture the
+// forms after it. Server side, the page closes it after the widget's body; else the
+// parser would ignore every later <form> tag and give its fields, the owner's CSRF token
+// among them, to the widget's form, which posts to another site.
+func TestWidgetLeavesFormOpen(t *testing.T) {
+	needChromium(t)
+	dir := formWidgets(t)
+	copyFile(t, "testdata/formwidgets/openform.js", filepath.Join(dir, "openform.js"))
+	w := startWeb(t, dir)
+	open, err := w.st.CreateWidget(context.Background(), "designteam", store.NewWidget{Name: "openform", Column: store.ColumnLeft}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The engine learns of a new widget from the store a moment later; until then a page
+	// shows a placeholder in its place.
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		_, err := w.eng.Data(context.Background(), open.ID)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the engine never built the new widget: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, js := range []bool{true, false} {
+		t.Run(fmt.Sprintf("javascript %v", js), func(t *testing.T) {
+			tab := newBrowser(t)
+			if !js {
+				do(t, tab, "turn JavaScript off", disableJS())
+			}
+			do(t, tab, "sign in as an owner and open designteam", chromedp.Navigate(w.url+"/login/dev?user=duffy&next=/designteam/"),
+				chromedp.WaitReady(chromedp.CSS(".open-form")))
+			// Every field named _csrf after the open form, with the action of the form it
+			// would be posted by.
+			owners := evalJS[[]string](t, tab, `Array.from(document.querySelectorAll('#hub input[name="_csrf"]'), (i) => i.form?.getAttribute("action") ?? "(no form)")`)
+			if len(owners) < 4 {
+				t.Fatalf("only %d token fields on the owner's page: %v", len(owners), owners)
+			}
+			for _, action := range owners {
+				if action == "" || action[0] != '/' {
+					t.Errorf("a token field belongs to a form posting to %q", action)
+				}
+			}
+		})
 	}
 }
