@@ -189,7 +189,7 @@ func (r *Runtime) Template(ctx context.Context, inst Instance, data json.RawMess
 		return "", fmt.Errorf("template of widget %s: %w", w.Name, err)
 	}
 	defer r.pool.put(v)
-	m, err := v.module(w, inst)
+	m, err := v.sharedModule(w)
 	if err != nil {
 		return "", err
 	}
@@ -205,7 +205,6 @@ func (r *Runtime) Template(ctx context.Context, inst Instance, data json.RawMess
 		return v.render(goja.Undefined(), res)
 	})
 	if err != nil {
-		v.forget(m)
 		return "", r.callError(w, "template", err)
 	}
 	s := out.String()
@@ -278,15 +277,18 @@ func (r *Runtime) invalidate(v *vm, msg goja.Value, inst Instance) (bool, error)
 	if !w.HasInvalidate {
 		return false, nil
 	}
-	m, err := v.module(w, inst)
+	m, err := v.sharedModule(w)
+	if err != nil {
+		return false, err
+	}
+	view, err := v.view(w, inst)
 	if err != nil {
 		return false, err
 	}
 	res, err := v.run(w, "shouldInvalidate", r.opt.limits.Invalidate, func() (goja.Value, error) {
-		return m.invalidate(m.def, msg, m.view)
+		return m.invalidate(m.def, msg, view)
 	})
 	if err != nil {
-		v.forget(m)
 		return false, r.callError(w, "shouldInvalidate", err)
 	}
 	b, ok := res.Export().(bool)
@@ -327,7 +329,11 @@ func (r *Runtime) Hints(ctx context.Context, inst Instance) (Hints, error) {
 		return Hints{}, fmt.Errorf("hints of widget %s: %w", w.Name, err)
 	}
 	defer r.pool.put(v)
-	m, err := v.module(w, inst)
+	m, err := v.sharedModule(w)
+	if err != nil {
+		return Hints{}, err
+	}
+	view, err := v.view(w, inst)
 	if err != nil {
 		return Hints{}, err
 	}
@@ -335,11 +341,10 @@ func (r *Runtime) Hints(ctx context.Context, inst Instance) (Hints, error) {
 		return Hints{}, w.contractError("hints.usernames", "", "hints.usernames is no longer a function")
 	}
 	res, err := v.run(w, "hints.usernames", r.opt.limits.Invalidate, func() (goja.Value, error) {
-		cfg := m.view.(*goja.Object).Get("config")
+		cfg := view.(*goja.Object).Get("config")
 		return m.usernames(goja.Undefined(), cfg)
 	})
 	if err != nil {
-		v.forget(m)
 		return Hints{}, r.callError(w, "hints.usernames", err)
 	}
 	names, ok := stringList(res)

@@ -3,7 +3,11 @@ package runtime
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"slices"
+	"strconv"
+	"sync"
 	"testing"
 )
 
@@ -56,9 +60,10 @@ func TestIsolation(t *testing.T) {
 		}
 	})
 
-	t.Run("module state per instance", func(t *testing.T) {
+	t.Run("data module state per instance", func(t *testing.T) {
 		// Instance 10 calls twice, instance 11 once: each sees only its own
-		// module variables (counter, the Map of tags).
+		// module variables (counter, the Map of tags): data() keeps its
+		// per-instance evaluation.
 		a1 := data(10, "polluter", `{"tag":"ten"}`)
 		a2 := data(10, "polluter", `{"tag":"ten-again"}`)
 		b1 := data(11, "polluter", `{"tag":"eleven"}`)
@@ -96,4 +101,72 @@ func TestIsolation(t *testing.T) {
 			t.Errorf("verdicts %v, %v: the observer saw the polluter's changes", out, err)
 		}
 	})
+}
+
+// TestSharedEvaluation: template, shouldInvalidate and hints.usernames of 1,000
+// instances run on one evaluation of the widget's module per runtime, while data()
+// still evaluates it once per instance.
+func TestSharedEvaluation(t *testing.T) {
+	ctx := context.Background()
+	for _, pool := range []int{1, 2} {
+		t.Run(fmt.Sprintf("pool of %d", pool), func(t *testing.T) {
+			r := newTestRuntime(t, WithPoolSize(pool))
+			if err := r.LoadDir(ctx, "testdata/isolation"); err != nil {
+				t.Fatal(err)
+			}
+			insts := make([]Instance, 1000)
+			for i := range insts {
+				insts[i] = Instance{ID: int64(i + 1), Name: "observer", Hub: fmt.Sprintf("hub%d", i), Config: []byte(`{"n":` + strconv.Itoa(i) + `}`)}
+			}
+			msg := []byte(`{"topic":"org.fedoraproject.prod.x.y","msg":{}}`)
+			var wg sync.WaitGroup
+			for range pool {
+				wg.Go(func() {
+					out, err := r.Invalidations(ctx, msg, insts, nil)
+					if err != nil || len(out) != len(insts) || slices.Contains(out, false) {
+						t.Errorf("verdicts %v, %v", out, err)
+					}
+				})
+			}
+			wg.Wait()
+			for _, inst := range insts[:50] {
+				if _, err := r.Template(ctx, inst, []byte(`{}`)); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := r.Hints(ctx, inst); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := evaluations(t, r); n > pool {
+				t.Errorf("%d evaluations for 1,000 instances on %d runtimes, want at most one per runtime", n, pool)
+			}
+			before := evaluations(t, r)
+			for _, inst := range insts[:3] {
+				if _, err := r.Data(ctx, inst, Hub{Name: inst.Hub}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := evaluations(t, r) - before; n != 3 {
+				t.Errorf("data() of 3 instances made %d evaluations, want 3 (one per instance)", n)
+			}
+		})
+	}
+}
+
+// evaluations sums the module evaluations of r's runtimes, holding them all meanwhile.
+func evaluations(t *testing.T, r *Runtime) int {
+	t.Helper()
+	var vms []*vm
+	n := 0
+	for range cap(r.pool.slots) {
+		v := <-r.pool.slots
+		if v != nil {
+			n += v.evaluations
+		}
+		vms = append(vms, v)
+	}
+	for _, v := range vms {
+		r.pool.slots <- v
+	}
+	return n
 }

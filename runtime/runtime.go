@@ -32,21 +32,30 @@
 //     otherwise hit a frozen prototype (`this.name = ...` in an Error
 //     subclass, `obj.toString = f`) still work: those prototype properties
 //     are accessors that define the property on the receiver.
-//   - Module state, per instance. A widget's module (its top-level
-//     variables, the libs it bundles, their Maps and caches, closures) is
-//     evaluated separately for each widget instance (widget version, instance
-//     id, hub) in each runtime, and kept in a per-runtime LRU. State a call
-//     leaves in module variables is therefore seen only by later calls of
-//     the SAME instance, never by another instance or another widget
-//     (each widget bundles its own copy of the libs). Validate runs on a
-//     throwaway evaluation, since a config being validated belongs to no
-//     instance yet.
+//   - Module state: per instance for data(), per widget version for the
+//     rest. data() may keep caches and does I/O, so it runs on an evaluation
+//     of the widget's module (its top-level variables, the libs it bundles,
+//     their Maps and caches, closures) made for that instance alone (widget
+//     version, instance id, hub) in each runtime, kept in a per-runtime LRU:
+//     state it leaves in module variables is seen only by later data() calls
+//     of the SAME instance. template, shouldInvalidate and hints.usernames
+//     are meant to be pure and run on ONE evaluation per widget version and
+//     runtime, shared by all its instances, as in the browser, where a page
+//     imports a widget module once for all its instances. Module-level state
+//     they leave may thus be seen by other instances of the same widget
+//     version, or not (another runtime, an eviction); never by another
+//     widget, which bundles its own copy of the libs and sees only frozen
+//     globals. Validate runs on a throwaway evaluation, since a config being
+//     validated belongs to no instance yet.
 //   - Per-call values. The bus message given to shouldInvalidate is parsed
 //     once per batch and deep-frozen, so one candidate widget cannot change
 //     what the next one sees; the instance view {id, name, hub, config} is
-//     frozen; data() gets fresh copies of its config and a frozen ctx.
-//   - Failures reset state. A call that throws drops that instance's
-//     evaluation (the next call re-evaluates the module); a call that is
+//     frozen (and kept per runtime in its own LRU, keyed by instance); data()
+//     gets fresh copies of its config and a frozen ctx.
+//   - Failures reset state. A data() call that throws drops that instance's
+//     evaluation (the next call re-evaluates the module); a throw from the
+//     pure functions keeps the shared one, which it cannot have left
+//     anything in that the contract lets them rely on; a call that is
 //     interrupted (time limit, cancelled context) or overflows the stack
 //     retires the whole runtime, which the pool rebuilds on next use.
 //
@@ -142,8 +151,9 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 // GOMAXPROCS).
 func WithPoolSize(n int) Option { return func(o *options) { o.poolSize = n } }
 
-// WithModulesPerRuntime bounds how many module evaluations (one per widget
-// instance) each runtime keeps (default 64). A widget bundling
+// WithModulesPerRuntime bounds how many module evaluations each runtime keeps
+// (default 64), for data() (one per widget instance) and, separately, for
+// the other functions (one per widget version). A widget bundling
 // widgets/lib/meta.js costs about 0.45 MB and 2.5 ms of CPU per evaluation
 // (BenchmarkNewInstance), so this bounds memory at about 30 MB per runtime
 // for such widgets; a miss costs one evaluation.

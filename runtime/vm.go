@@ -41,8 +41,14 @@ type vm struct {
 	parse      goja.Callable
 	stringify  goja.Callable
 
-	modules  *moduleCache
-	settings goja.Value // ctx.settings, frozen, made once
+	modules  *moduleCache // data(): one evaluation per instance
+	shared   *moduleCache // template, shouldInvalidate, hints: one per widget version
+	views    *viewCache   // frozen {id, name, hub, config} per instance
+	settings goja.Value   // ctx.settings, frozen, made once
+
+	// evaluations counts module evaluations (owner goroutine only): tests check that
+	// instances share one.
+	evaluations int
 
 	// broken is set when a call was interrupted or overflowed the stack: the
 	// pool then drops this vm instead of reusing it.
@@ -62,7 +68,8 @@ type vm struct {
 }
 
 func newVM(o *options, r *Runtime, helpers *goja.Program) (*vm, error) {
-	v := &vm{rt: goja.New(), opt: o, r: r, modules: newModuleCache(o.modulesPerVM)}
+	v := &vm{rt: goja.New(), opt: o, r: r, modules: newModuleCache(o.modulesPerVM),
+		shared: newModuleCache(o.modulesPerVM), views: newViewCache(viewsPerVM)}
 	v.rt.SetMaxCallStackSize(o.maxCallStack)
 	v.timer = time.AfterFunc(time.Hour, v.fire)
 	v.timer.Stop()
@@ -215,7 +222,7 @@ func (v *vm) close() {
 }
 
 // module is one evaluation of a widget's bundle in one vm, owned by one
-// instance key.
+// instance key (data) or shared by a widget version's instances (the rest).
 type module struct {
 	key        moduleKey
 	def        *goja.Object
@@ -223,13 +230,12 @@ type module struct {
 	template   goja.Callable
 	invalidate goja.Callable
 	usernames  goja.Callable
-	view       goja.Value // frozen {id, name, hub, config} for shouldInvalidate
-	config     string     // the config view was built from
 	elem       *list.Element
 }
 
-// moduleKey names one instance of one widget version. A new version (Reload)
-// or another instance never shares an evaluation.
+// moduleKey names one instance of one widget version (data), or one widget version
+// (id 0 and no hub, in the shared cache). A new version (Reload) never shares an
+// evaluation.
 type moduleKey struct {
 	version string
 	id      int64
@@ -275,6 +281,7 @@ func (c *moduleCache) drop(m *module) {
 // export still has the functions the contract requires (a module may build
 // its export differently on each evaluation).
 func (v *vm) evaluate(w *Widget) (*module, error) {
+	v.evaluations++
 	ns, err := v.run(w, "load", v.opt.limits.Load, func() (goja.Value, error) {
 		return v.rt.RunProgram(w.prog)
 	})
@@ -316,8 +323,8 @@ func defaultExport(rt *goja.Runtime, ns goja.Value) (*goja.Object, error) {
 	return def, nil
 }
 
-// module returns the evaluation of w that belongs to inst in this vm,
-// evaluating it on first use, with its instance view up to date.
+// module returns the evaluation of w that belongs to inst in this vm (for
+// data(), which may keep per-instance state), evaluating it on first use.
 func (v *vm) module(w *Widget, inst Instance) (*module, error) {
 	k := moduleKey{version: w.Version, id: inst.ID, hub: inst.Hub}
 	m := v.modules.get(k)
@@ -328,14 +335,6 @@ func (v *vm) module(w *Widget, inst Instance) (*module, error) {
 		}
 		m.key = k
 		v.modules.add(m)
-	}
-	if m.view == nil || m.config != string(inst.Config) {
-		view, err := v.instanceView(w, inst)
-		if err != nil {
-			v.modules.drop(m)
-			return nil, err
-		}
-		m.view, m.config = view, string(inst.Config)
 	}
 	return m, nil
 }
