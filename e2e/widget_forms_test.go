@@ -87,6 +87,9 @@ func TestWidgetSubscribeButton(t *testing.T) {
 	tab := newBrowser(t)
 	do(t, tab, "sign in as gnokii and open designteam", chromedp.Navigate(w.url+"/login/dev?user=gnokii&next=/designteam/"))
 	waitJS(t, tab, "the event stream", `document.getElementById("hubs-conn").dataset.state === "live"`)
+	if u := evalJS[string](t, tab, `window.hubs.user`); u != "gnokii" {
+		t.Errorf("the page says %q is signed in, want gnokii", u)
+	}
 	subscribers := statJS("stats", "subscriber")
 	if n := evalJS[string](t, tab, subscribers); n != "1" {
 		t.Fatalf("designteam shows %q subscribers before, want 1 (ralph)", n)

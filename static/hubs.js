@@ -168,7 +168,9 @@ function start(main) {
   on("reload", resync);
 
   // For tests and the curious: what this page runs with.
-  window.hubs = Object.freeze({ h, hub, load, moduleURL, events: es });
+  // user is who is signed in ("" for nobody), as the server put it in the page.
+  const user = document.querySelector('meta[name="hubs-user"]')?.content || "";
+  window.hubs = Object.freeze({ h, hub, user, load, moduleURL, events: es });
 }
 
 async function getJSON(url) {
