@@ -177,8 +177,9 @@ func TestWidgetFormForOwner(t *testing.T) {
 	})
 }
 
-// TestWidgetFormElsewhere: a form in a widget whose action is on another site is left to
-// the browser: the page's token is not put in it, nor sent with it.
+// TestWidgetFormElsewhere: a form in a widget that posts to another site, by its action
+// or by its button's formaction, is left to the browser: the page's token is not put in
+// it, nor sent with it.
 func TestWidgetFormElsewhere(t *testing.T) {
 	needChromium(t)
 	w := startWeb(t, formWidgets(t))
@@ -202,20 +203,34 @@ func TestWidgetFormElsewhere(t *testing.T) {
 	}))
 	t.Cleanup(other.Close)
 
-	tab := newBrowser(t)
-	do(t, tab, "sign in and open designteam", chromedp.Navigate(w.url+"/login/dev?user=gnokii&next=/designteam/"))
-	waitJS(t, tab, "the event stream", `document.getElementById("hubs-conn").dataset.state === "live"`)
 	// What a hostile widget could render (h.safe lets a widget print any markup).
-	evalJS[chromedp.Void](t, tab, fmt.Sprintf(`document.querySelector('section[data-name="dummy"] .widget-body').innerHTML =
-		'<form method="post" action="%s/steal"><input type="hidden" name="_csrf" value=""><button id="steal">go</button></form>'`, other.URL))
-	do(t, tab, "submit the form to the other site", chromedp.Click(chromedp.CSS("#steal")), chromedp.WaitReady(chromedp.CSS("#elsewhere")))
-	mu.Lock()
-	defer mu.Unlock()
-	if len(received) != 1 {
-		t.Fatalf("the other site got %d posts, want 1", len(received))
+	cases := []struct{ name, form string }{
+		{"action", `<form method="post" action="%s/steal"><input type="hidden" name="_csrf" value=""><button id="steal">go</button></form>`},
+		{"formaction", `<form method="post" action="/api/hub/designteam/star"><input type="hidden" name="_csrf" value=""><button id="steal" formaction="%s/steal">go</button></form>`},
 	}
-	if r := received[0]; r.token != "" || r.header != "" {
-		t.Errorf("the other site got the token: field %q, header %q", r.token, r.header)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			mu.Lock()
+			received = nil
+			mu.Unlock()
+			tab := newBrowser(t)
+			do(t, tab, "sign in and open designteam", chromedp.Navigate(w.url+"/login/dev?user=gnokii&next=/designteam/"))
+			waitJS(t, tab, "the event stream", `document.getElementById("hubs-conn").dataset.state === "live"`)
+			evalJS[chromedp.Void](t, tab, fmt.Sprintf(`document.querySelector('section[data-name="dummy"] .widget-body').innerHTML = %q`,
+				fmt.Sprintf(tc.form, other.URL)))
+			do(t, tab, "submit the form to the other site", chromedp.Click(chromedp.CSS("#steal")), chromedp.WaitReady(chromedp.CSS("#elsewhere")))
+			mu.Lock()
+			defer mu.Unlock()
+			if len(received) != 1 {
+				t.Fatalf("the other site got %d posts, want 1", len(received))
+			}
+			if r := received[0]; r.token != "" || r.header != "" {
+				t.Errorf("the other site got the token: field %q, header %q", r.token, r.header)
+			}
+			if hasRole(t, w, "designteam", "gnokii", store.RoleStargazer) {
+				t.Error("the form's own action was posted too")
+			}
+		})
 	}
 }
 

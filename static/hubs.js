@@ -208,7 +208,8 @@ function postWidgetForms(token) {
     const by = e.submitter;
     const method = (by?.getAttribute("formmethod") || form.getAttribute("method") || "get").toLowerCase();
     if (method !== "post") return;
-    const action = new URL(by?.hasAttribute("formaction") ? by.formAction : form.action, location.href);
+    // From the attribute: form.action would be an <input name="action"> of the form.
+    const action = new URL(by?.hasAttribute("formaction") ? by.formAction : form.getAttribute("action") ?? "", location.href);
     if (action.origin !== location.origin) return;
     e.preventDefault();
     post(form, by, action, token).catch((err) => console.error("hubs: form", action.pathname, err));
@@ -218,7 +219,8 @@ function postWidgetForms(token) {
 async function post(form, by, action, token) {
   const section = form.closest("section.widget");
   const fields = new FormData(form, by || null);
-  const body = form.enctype === "multipart/form-data" ? fields : new URLSearchParams(fields);
+  const multipart = (by?.getAttribute("formenctype") || form.getAttribute("enctype") || "").toLowerCase() === "multipart/form-data";
+  const body = multipart ? fields : new URLSearchParams(fields);
   if (by) by.disabled = true; // one post per click
   let res;
   try {
