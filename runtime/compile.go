@@ -81,7 +81,13 @@ func bundle(root, file string) (bundled, []*Error) {
 		SourcesContent: api.SourcesContentExclude,
 		Target:         api.ES2022,
 		// goja lacks async generators and for await: esbuild lowers them.
-		Supported: map[string]bool{"async-generator": false, "for-await": false},
+		// Template literals are lowered too, for their tagged form: goja
+		// builds a new strings array (two arrays and a property) on every
+		// evaluation of h.html`...`, where esbuild's lowering makes the
+		// frozen template object once per call site, as the language says
+		// (about a third of a template's cost; see htmljoin.go). Untagged
+		// ones become "".concat(...) chains, which convert the same way.
+		Supported: map[string]bool{"async-generator": false, "for-await": false, "template-literal": false},
 		Platform:  api.PlatformNeutral,
 		Charset:   api.CharsetUTF8,
 		Loader:    map[string]api.Loader{".js": api.LoaderJS},

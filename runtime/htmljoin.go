@@ -53,6 +53,10 @@ type htmlSite struct {
 	parts []string
 	holes []htmlHole
 	fast  bool // every hole is text, RCDATA or a (quoted or unquoted) attribute value
+	// frozen: site was frozen when it was analysed, so it is the same text
+	// for good (a template object as the spec and esbuild's lowering make
+	// it; goja's own are not frozen, but are new arrays on every call).
+	frozen bool
 }
 
 type htmlHole struct {
@@ -69,6 +73,7 @@ type htmlJoin struct {
 	text    goja.Callable // (value, url, first) -> string
 	safeURL goja.Callable // (url) -> string
 	concat  goja.Callable // (x) -> "" + x
+	frozen  goja.Callable // Object.isFrozen
 	slow    goja.Value    // the JS html, for what Go does not handle
 	kinds   htmlKinds
 
@@ -124,6 +129,7 @@ func (v *vm) htmlFactory(call goja.FunctionCall) goja.Value {
 		sites: make(map[string][]*htmlSite),
 	}
 	fn("html") // must be a function too
+	j.frozen, _ = goja.AssertFunction(rt.GlobalObject().Get("Object").ToObject(rt).Get("isFrozen"))
 	return rt.ToValue(j.html)
 }
 
@@ -184,7 +190,7 @@ func rethrow(v goja.Value, err error) goja.Value {
 
 func (j *htmlJoin) newHtml(s string) goja.Value {
 	o := j.v.rt.CreateObject(j.proto)
-	_ = o.DefineDataProperty("html", j.v.rt.ToValue(s), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
+	_ = o.Set("html", s) // no setter on the way: Html.prototype and Object.prototype have no "html"
 	return o
 }
 
@@ -194,8 +200,11 @@ func (j *htmlJoin) site(strs *goja.Object, first string) *htmlSite {
 	bucket := j.sites[first]
 	for _, s := range bucket {
 		if s.site == strs {
-			// The same array again: it may be a plain array a caller changed
-			// since, so it is never trusted from the cache.
+			// The same array again: unless it is frozen, it may be a plain
+			// array a caller changed since, not to be trusted from the cache.
+			if s.frozen {
+				return s
+			}
 			return nil
 		}
 		if strs.StrictEquals(s.site) {
@@ -209,6 +218,7 @@ func (j *htmlJoin) site(strs *goja.Object, first string) *htmlSite {
 		return nil
 	}
 	s := &htmlSite{site: strs, parts: make([]string, n+1), holes: make([]htmlHole, n), fast: true}
+	s.frozen = rethrow(j.frozen(goja.Undefined(), strs)).ToBoolean()
 	for i := range s.parts {
 		p, ok := ps.Get(strconv.Itoa(i)).(goja.String)
 		if !ok {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -190,6 +191,43 @@ func (b *jsonBuilder) str() (string, error) {
 	return "", b.fail("unterminated string")
 }
 
+// key reads an object key. Short keys without escapes come from a small
+// process-wide table, so the same few names (title, link, user...) are not
+// allocated again for every object of every call.
+func (b *jsonBuilder) key() (string, error) {
+	start := b.pos + 1
+	end := start
+	var h uint32 = 2166136261 // FNV-1a
+	for end < len(b.src) && end-start <= maxInternedKey {
+		c := b.src[end]
+		if c == '"' {
+			raw := b.src[start:end]
+			slot := &internedKeys[h%uint32(len(internedKeys))]
+			if p := slot.Load(); p != nil && *p == string(raw) {
+				b.pos = end + 1
+				return *p, nil
+			}
+			s, err := b.str()
+			if err == nil {
+				slot.Store(&s)
+			}
+			return s, err
+		}
+		if c == '\\' || c < 0x20 || c >= 0x80 {
+			break
+		}
+		h = (h ^ uint32(c)) * 16777619
+		end++
+	}
+	return b.str()
+}
+
+// maxInternedKey is the longest key kept in internedKeys (bytes).
+const maxInternedKey = 32
+
+// internedKeys: a slot per hash, the last key seen there wins.
+var internedKeys [1024]atomic.Pointer[string]
+
 func (b *jsonBuilder) strSlow(start int) (string, error) {
 	out := append([]byte(nil), b.src[start:b.pos]...)
 	for b.pos < len(b.src) {
@@ -300,7 +338,7 @@ func (b *jsonBuilder) object(depth int) (goja.Value, error) {
 		if b.pos >= len(b.src) || b.src[b.pos] != '"' {
 			return nil, b.fail("expected a key")
 		}
-		key, err := b.str()
+		key, err := b.key()
 		if err != nil {
 			return nil, err
 		}
