@@ -133,27 +133,37 @@ func (e *Engine) applyChange(ctx context.Context, c store.Change) {
 }
 
 // sendInternal makes a "<prefix>.hubs.<what>" message as fedmsg would and runs it
-// through invalidation, limited to the hub's instances and to those hinting usernames.
+// through invalidation, limited to the hub's instances and to those hinting one of its
+// usernames (see index.candidates).
 func (e *Engine) sendInternal(ctx context.Context, what, hub string, msg map[string]any, usernames []string, received time.Time) {
+	env, err := internalEnvelope(e.opt.topicPrefix, what, msg, usernames, received)
+	if err != nil {
+		e.log.Error("engine: internal message", "topic", what, "err", err)
+		return
+	}
+	if err := e.handle(ctx, env, hub); err != nil && ctx.Err() == nil {
+		e.log.Error("engine: internal message", "topic", env.Topic, "err", err)
+	}
+}
+
+// internalEnvelope is the envelope of a "<prefix>.hubs.<what>" message, as fedmsg would
+// have sent it, naming usernames.
+func internalEnvelope(prefix, what string, msg map[string]any, usernames []string, received time.Time) (*fedmsg.Envelope, error) {
 	if usernames == nil {
 		usernames = []string{}
 	}
 	msg["agent"] = sourceName
 	body, err := json.Marshal(msg)
 	if err != nil {
-		e.log.Error("engine: internal message", "topic", what, "err", err)
-		return
+		return nil, err
 	}
 	env := &fedmsg.Envelope{
-		Topic: e.opt.topicPrefix + ".hubs." + what, Msg: body, MsgID: fedmsg.NewMsgID(received),
+		Topic: prefix + ".hubs." + what, Msg: body, MsgID: fedmsg.NewMsgID(received),
 		Timestamp: epochSeconds(received), Username: sourceName, SourceName: sourceName,
 		Received: received, Usernames: usernames,
 	}
 	if env.Body, err = env.MarshalJSON(); err != nil {
-		e.log.Error("engine: internal message", "topic", env.Topic, "err", err)
-		return
+		return nil, err
 	}
-	if err := e.handle(ctx, env, hub); err != nil && ctx.Err() == nil {
-		e.log.Error("engine: internal message", "topic", env.Topic, "err", err)
-	}
+	return env, nil
 }

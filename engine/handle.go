@@ -59,8 +59,9 @@ func (e *Engine) Handle(ctx context.Context, env *fedmsg.Envelope) error {
 	return e.handle(ctx, env, "")
 }
 
-// handle is Handle; onlyHub limits the topic, category and hint-less candidates to one
-// hub (see index.candidates), for the engine's own messages.
+// handle is Handle; onlyHub, for the engine's own messages, limits the candidates to that
+// hub's instances, whatever their usernames hint, and the instances hinting one of the
+// message's usernames (see index.candidates).
 func (e *Engine) handle(ctx context.Context, env *fedmsg.Envelope, onlyHub string) error {
 	if env.Received.IsZero() {
 		env.Received = time.Now()

@@ -6,18 +6,30 @@ import (
 	"hubs/runtime"
 )
 
-// index finds the widget instances a bus message can concern, from the hints they declared:
-// by short topic, by category, by username, plus the instances with no hint at all (which
-// every message concerns). It is the original Fedora Hubs' checks_by_topic /
-// checks_by_category / checks_by_username, kept up to date instance by instance instead of
-// rebuilt from the database on every hubs message. Not safe for concurrent use: the
-// engine guards it.
+// index finds the widget instances a bus message can concern, from the hints they declared.
+// Hints are constraints, AND-ed: an instance is a candidate for a message iff
+//
+//	(it declares no topics OR the message's short topic is one of them) AND
+//	(it declares no categories OR the message's category is one of them) AND
+//	(its usernames hint is empty OR it names one of the message's usernames)
+//
+// so an instance with no hint at all is a candidate for everything. A per-user widget can
+// thus hint the topics it cares about as well as its person, and be asked only about those
+// topics naming that person (the original Fedora Hubs took the union, which made a widget
+// hinting a topic and a username a candidate on every hub for every message of the topic).
+//
+// Each instance is filed under its most selective key only (a username when its usernames
+// hint is not empty, else a topic, else a category, else the hint-less set); the other
+// constraints are checked on the candidates that key gives. The instances of each hub are
+// filed by hub too, for the engine's own hubs.* messages (see candidates). Not safe for
+// concurrent use: the engine guards it.
 type index struct {
+	byUser     map[string]idSet
 	byTopic    map[string]idSet
 	byCategory map[string]idSet
-	byUser     map[string]idSet
 	noHints    idSet
-	hints      map[int64]entryHints // what each instance is indexed under, to remove it
+	byHub      map[string]idSet
+	entries    map[int64]entryHints // what each instance is indexed under, to check and remove it
 }
 
 type idSet map[int64]struct{}
@@ -29,8 +41,8 @@ type entryHints struct {
 }
 
 func newIndex() *index {
-	return &index{byTopic: map[string]idSet{}, byCategory: map[string]idSet{}, byUser: map[string]idSet{},
-		noHints: idSet{}, hints: map[int64]entryHints{}}
+	return &index{byUser: map[string]idSet{}, byTopic: map[string]idSet{}, byCategory: map[string]idSet{},
+		noHints: idSet{}, byHub: map[string]idSet{}, entries: map[int64]entryHints{}}
 }
 
 func add(m map[string]idSet, key string, id int64) {
@@ -51,69 +63,104 @@ func del(m map[string]idSet, key string, id int64) {
 	}
 }
 
+// keys is where an instance with hints h is filed: the set map and its keys, or nil for
+// the hint-less set.
+func (x *index) keys(h runtime.Hints) (map[string]idSet, []string) {
+	switch {
+	case len(h.Usernames) > 0:
+		return x.byUser, h.Usernames
+	case len(h.Topics) > 0:
+		return x.byTopic, h.Topics
+	case len(h.Categories) > 0:
+		return x.byCategory, h.Categories
+	}
+	return nil, nil
+}
+
 // put indexes instance id (on hub) under h, replacing what it was indexed under before.
 func (x *index) put(id int64, hub string, h runtime.Hints) {
 	x.remove(id)
-	x.hints[id] = entryHints{hub: hub, hints: h}
-	if len(h.Topics) == 0 && len(h.Categories) == 0 && len(h.Usernames) == 0 {
+	x.entries[id] = entryHints{hub: hub, hints: h}
+	add(x.byHub, hub, id)
+	m, keys := x.keys(h)
+	if m == nil {
 		x.noHints[id] = struct{}{}
 		return
 	}
-	for _, t := range h.Topics {
-		add(x.byTopic, t, id)
-	}
-	for _, c := range h.Categories {
-		add(x.byCategory, c, id)
-	}
-	for _, u := range h.Usernames {
-		add(x.byUser, u, id)
+	for _, k := range keys {
+		add(m, k, id)
 	}
 }
 
 // remove forgets instance id.
 func (x *index) remove(id int64) {
-	old, ok := x.hints[id]
+	old, ok := x.entries[id]
 	if !ok {
 		return
 	}
-	delete(x.hints, id)
-	delete(x.noHints, id)
-	for _, t := range old.hints.Topics {
-		del(x.byTopic, t, id)
+	delete(x.entries, id)
+	del(x.byHub, old.hub, id)
+	m, keys := x.keys(old.hints)
+	if m == nil {
+		delete(x.noHints, id)
+		return
 	}
-	for _, c := range old.hints.Categories {
-		del(x.byCategory, c, id)
-	}
-	for _, u := range old.hints.Usernames {
-		del(x.byUser, u, id)
+	for _, k := range keys {
+		del(m, k, id)
 	}
 }
 
+// matches says whether hints h let a message on shortTopic / category about usernames
+// through; anyUser skips the usernames constraint.
+func matches(h runtime.Hints, shortTopic, category string, usernames []string, anyUser bool) bool {
+	if len(h.Topics) > 0 && !slices.Contains(h.Topics, shortTopic) {
+		return false
+	}
+	if len(h.Categories) > 0 && !slices.Contains(h.Categories, category) {
+		return false
+	}
+	if anyUser || len(h.Usernames) == 0 {
+		return true
+	}
+	for _, u := range usernames {
+		if slices.Contains(h.Usernames, u) {
+			return true
+		}
+	}
+	return false
+}
+
 // candidates appends to out (sorted, without repeats) the instances a message on
-// shortTopic / category about usernames can concern. With onlyHub set (the engine's own
-// hubs.* messages, which are about one hub), the topic, category and hint-less matches
-// are limited to instances on that hub: otherwise every widget that listens to
-// hubs.widget.update, as the original's did, would run shouldInvalidate on every hub for
-// every config saved anywhere. Username matches are never limited.
+// shortTopic / category about usernames can concern.
+//
+// With onlyHub set (the engine's own hubs.* messages, which are about one hub), the
+// candidates are the instances on that hub whose topics and categories let the message
+// through, whatever their usernames hint (a config saved does not name the widget's
+// person), plus the instances on any hub whose usernames hint names one of the message's
+// usernames (a role changed on a team hub concerns that person's own hub too) and whose
+// topics and categories let it through. So no widget that listens to hubs.widget.update
+// runs shouldInvalidate on every hub for every config saved anywhere.
 func (x *index) candidates(shortTopic, category string, usernames []string, onlyHub string, out []int64) []int64 {
 	out = out[:0]
-	keep := func(s idSet) {
+	keep := func(s idSet, anyUser bool) {
 		for id := range s {
-			if onlyHub == "" || x.hints[id].hub == onlyHub {
+			if matches(x.entries[id].hints, shortTopic, category, usernames, anyUser) {
 				out = append(out, id)
 			}
 		}
 	}
-	keep(x.byTopic[shortTopic])
-	keep(x.byCategory[category])
-	keep(x.noHints)
+	if onlyHub != "" {
+		keep(x.byHub[onlyHub], true)
+	} else {
+		keep(x.byTopic[shortTopic], false)
+		keep(x.byCategory[category], false)
+		keep(x.noHints, false)
+	}
 	for _, u := range usernames {
-		for id := range x.byUser[u] {
-			out = append(out, id)
-		}
+		keep(x.byUser[u], false)
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
 }
 
-func (x *index) len() int { return len(x.hints) }
+func (x *index) len() int { return len(x.entries) }

@@ -355,9 +355,11 @@ func (r *Runtime) Hints(ctx context.Context, inst Instance) (Hints, error) {
 	return h, nil
 }
 
-// Hints says which bus messages can concern one widget instance: the engine
-// runs shouldInvalidate only for messages matching one of them (or every
-// message, when all three are empty).
+// Hints says which bus messages can concern one widget instance. Each
+// non-empty field is a constraint and the engine ANDs them: it runs
+// shouldInvalidate only for messages whose short topic is in Topics (if any),
+// whose category is in Categories (if any) and that name one of Usernames (if
+// any); every message when all three are empty.
 type Hints struct {
 	Topics     []string // matched on the topic after "<prefix>.<env>."
 	Categories []string // the topic's 4th segment

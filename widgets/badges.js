@@ -14,7 +14,8 @@ export default {
     username: { type: "username", required: true, help: "A FAS username." },
   },
   // Award messages name the person they award (fedmsg.meta usernames).
-  hints: { topics: ["hubs.widget.update"], usernames: (config) => (config.username ? [config.username] : []) },
+  // AND-ed: badge awards naming the person (and this hub's own hubs.widget.update).
+  hints: { topics: ["hubs.widget.update", "fedbadges.badge.award"], usernames: (config) => (config.username ? [config.username] : []) },
   async data(ctx, config) {
     required(config, "username");
     const base = baseURL(ctx, "badges_url");

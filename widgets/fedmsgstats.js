@@ -11,7 +11,8 @@ export default {
   params: {
     username: { type: "username", required: true, help: "A FAS username." },
   },
-  hints: { topics: ["hubs.hub.update", "hubs.widget.update"], usernames: (config) => (config.username ? [config.username] : []) },
+  // Any topic naming the person (hints are AND-ed: a topic list would shut out the bus).
+  hints: { usernames: (config) => (config.username ? [config.username] : []) },
   async data(ctx, config) {
     required(config, "username");
     const fedmsgs = await ctx.messages.count({ usernames: [config.username] });

@@ -30,12 +30,11 @@ export default {
   title: "Activity",
   description: "The latest messages about a person or the hub's people, grouped, with links and icons.",
   params,
-  // Without a username the hint cannot name the people (hints see the config only): such a
-  // feed is refreshed by hub updates and, on a user hub, by messages about its person.
-  hints: {
-    topics: ["hubs.widget.update", "hubs.hub.update"],
-    usernames: (config) => (config.username ? [config.username] : []),
-  },
+  // Hints are AND-ed constraints. With a username: the messages naming that person (and the
+  // engine's hubs.* messages about this hub, which never name the widget's person). Without
+  // one the hint cannot name the people (hints see the config only), so it is empty and the
+  // feed is asked about every message: shouldInvalidate picks the hub's person's.
+  hints: { usernames: (config) => (config.username ? [config.username] : []) },
   async data(ctx, config) {
     config = withDefaults(params, config);
     const who = people(config, ctx.hub);

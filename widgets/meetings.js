@@ -28,7 +28,8 @@ export default {
   params: {
     calendar: { type: "string", required: true, help: "A fedocal calendar name." },
   },
-  hints: { topics: ["hubs.widget.update"], categories: ["fedocal"] },
+  // AND-ed, so categories only: fedocal's messages and the engine's own (category "hubs").
+  hints: { categories: ["fedocal", "hubs"] },
   async data(ctx, config) {
     required(config, "calendar");
     const base = baseURL(ctx, "fedocal_url");

@@ -10,7 +10,8 @@ export default {
   },
   // The engine sends hubs.hub.update for a role change with the person in its usernames,
   // so the username hint finds exactly the instances concerned.
-  hints: { topics: ["hubs.widget.update"], usernames: (config) => (config.username ? [config.username] : []) },
+  // AND-ed: the engine's hubs.* messages only; a role change on any hub names its person.
+  hints: { topics: ["hubs.widget.update", "hubs.hub.update"], usernames: (config) => (config.username ? [config.username] : []) },
   async data(ctx, config) {
     required(config, "username");
     const user = await ctx.user(config.username);

@@ -1,0 +1,197 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"hubs/fedmsg"
+	"hubs/runtime"
+	"hubs/store"
+)
+
+// The hint index ANDs an instance's hints: topics, categories and usernames are each a
+// constraint when declared. The engine's own hubs.* messages reach every instance on their
+// hub that their topic and category let through, whatever its usernames, and the
+// instances anywhere whose usernames hint names one of theirs.
+func TestIndexCandidates(t *testing.T) {
+	x := newIndex()
+	x.put(1, "a", runtime.Hints{Topics: []string{"bodhi.update.comment"}, Usernames: []string{"ralph"}})
+	x.put(2, "a", runtime.Hints{Usernames: []string{"ralph", "kalev"}})
+	x.put(3, "b", runtime.Hints{Topics: []string{"pkgdb.acl.update"}})
+	x.put(4, "b", runtime.Hints{Categories: []string{"fedocal", "hubs"}})
+	x.put(5, "c", runtime.Hints{})
+	x.put(6, "c", runtime.Hints{Topics: []string{"hubs.widget.update", "hubs.hub.update"}, Usernames: []string{"duffy"}})
+	x.put(7, "a", runtime.Hints{Topics: []string{"bodhi.update.comment"}, Categories: []string{"buildsys"}})
+
+	cases := []struct {
+		name      string
+		topic     string
+		category  string
+		usernames []string
+		onlyHub   string
+		want      []int64
+	}{
+		{"topic and user match", "bodhi.update.comment", "bodhi", []string{"ralph"}, "", []int64{1, 2, 5}},
+		{"topic without the user", "bodhi.update.comment", "bodhi", []string{"duffy"}, "", []int64{5}},
+		{"user on another topic", "pkgdb.acl.update", "pkgdb", []string{"kalev"}, "", []int64{2, 3, 5}},
+		{"category, nobody named", "fedocal.meeting.new", "fedocal", nil, "", []int64{4, 5}},
+		{"no hint matches", "koji.build.new", "koji", []string{"nobody"}, "", []int64{5}},
+		{"own message: hub's instances, usernames ignored", "hubs.widget.update", "hubs", []string{}, "a", []int64{2}},
+		{"own message naming a person elsewhere", "hubs.hub.update", "hubs", []string{"duffy"}, "b", []int64{4, 6}},
+		{"own message: topic and hint-less", "hubs.widget.update", "hubs", []string{}, "c", []int64{5, 6}},
+		{"own message: topic excludes the named person's", "hubs.other", "hubs", []string{"duffy"}, "b", []int64{4}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := x.candidates(c.topic, c.category, c.usernames, c.onlyHub, nil)
+			if !slices.Equal(got, c.want) {
+				t.Errorf("candidates = %v, want %v", got, c.want)
+			}
+		})
+	}
+
+	t.Run("re-put and remove", func(t *testing.T) {
+		x.put(1, "a", runtime.Hints{Categories: []string{"bodhi"}})
+		x.remove(2)
+		x.remove(5)
+		if got := x.candidates("bodhi.update.comment", "bodhi", []string{"kalev"}, "", nil); !slices.Equal(got, []int64{1}) {
+			t.Errorf("candidates = %v, want [1]", got)
+		}
+		if got := x.candidates("hubs.widget.update", "hubs", nil, "a", nil); len(got) != 0 {
+			t.Errorf("hub a's own message reached %v, want none", got)
+		}
+		if x.len() != 5 || len(x.byUser["kalev"]) != 0 || len(x.noHints) != 0 || len(x.byHub["a"]) != 2 {
+			t.Errorf("index after removals: %d entries, byUser %v, noHints %v, byHub %v", x.len(), x.byUser, x.noHints, x.byHub)
+		}
+	})
+}
+
+// TestHintsSweep checks the repository's widgets against the hint index: on the 372 real
+// fixture messages and on the engine's own hubs.* messages, every instance whose
+// shouldInvalidate says true is a candidate (their hints never hide a message they want),
+// with every instance asked, candidate or not.
+func TestHintsSweep(t *testing.T) {
+	ctx := context.Background()
+	// Generous limits: this is about hints, and -race on a shared machine is slow.
+	rt, err := runtime.New(runtime.WithHelpers(helpersJS(t)),
+		runtime.WithLimits(runtime.Limits{Invalidate: 10 * time.Second, Load: 30 * time.Second}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.LoadDir(ctx, "../widgets"); err != nil {
+		t.Fatal(err)
+	}
+	meta, err := NewMeta(ctx, "../widgets", helpersJS(t), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer meta.Close()
+
+	// The fixture messages' people with a user hub in the default layout, plus one feed per
+	// user hub without a username (it follows the hub's person), and the demo team hubs.
+	var insts []runtime.Instance
+	place := func(hub, name string, config map[string]any) {
+		insts = append(insts, runtime.Instance{ID: int64(len(insts) + 1), Name: name, Hub: hub, Config: configJSON(t, config)})
+	}
+	users := []string{"ralph", "lmacken", "kalev", "duffy", "grover", "hadess", "puiterwijk", "pingou"}
+	for _, u := range users {
+		for _, w := range store.UserLayout(u) {
+			place(u, w.Name, w.Config)
+		}
+		place(u, "feed", map[string]any{})
+		place(u, "avatar", map[string]any{"username": u})
+	}
+	for _, team := range []struct{ hub, calendar string }{{"designteam", "awesome"}, {"marketing", "marketing"}} {
+		for _, w := range store.TeamLayout(store.TeamRules{Link: "https://example.org/"}, team.calendar, "hello") {
+			place(team.hub, w.Name, w.Config)
+		}
+	}
+	x := newIndex()
+	for _, inst := range insts {
+		h, err := rt.Hints(ctx, inst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x.put(inst.ID, inst.Hub, h)
+	}
+
+	type message struct {
+		name    string
+		env     *fedmsg.Envelope
+		onlyHub string
+	}
+	var msgs []message
+	for _, r := range readFixtures(t) {
+		env, err := fedmsg.Parse([][]byte{[]byte(r.Topic), r.Msg})
+		if err != nil {
+			continue // the few fixtures that are not valid bus frames
+		}
+		if env.Usernames, env.Packages, err = meta.Extract(ctx, env); err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, message{name: r.Topic, env: env})
+	}
+	internal := func(what, hub string, msg map[string]any, usernames []string) {
+		env, err := internalEnvelope("org.fedoraproject.prod", what, msg, usernames, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, message{name: fmt.Sprintf("hubs.%s on %s %v", what, hub, usernames), env: env, onlyHub: hub})
+	}
+	for _, inst := range insts {
+		widget := map[string]any{"id": inst.ID, "hub": inst.Hub, "name": inst.Name, "config": inst.Config}
+		internal("widget.update", inst.Hub, map[string]any{"widget": widget, "hub": map[string]any{"name": inst.Hub}}, nil)
+	}
+	for _, hub := range []string{"ralph", "designteam"} {
+		internal("hub.update", hub, map[string]any{"hub": map[string]any{"name": hub}}, nil)
+		for _, u := range []string{"ralph", "duffy"} {
+			role := map[string]any{"username": u, "role": "subscriber", "removed": false}
+			internal("hub.update", hub, map[string]any{"hub": map[string]any{"name": hub}, "role": role}, []string{u})
+		}
+	}
+
+	wanted, candidates := 0, 0
+	for _, m := range msgs {
+		ids := x.candidates(m.env.ShortTopic(), m.env.Category(), m.env.Usernames, m.onlyHub, nil)
+		candidates += len(ids)
+		body := m.env.Body
+		if len(body) == 0 {
+			if body, err = m.env.MarshalJSON(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		verdicts, err := rt.Invalidations(ctx, body, insts, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", m.name, err)
+		}
+		for i, yes := range verdicts {
+			if !yes {
+				continue
+			}
+			wanted++
+			if _, found := slices.BinarySearch(ids, insts[i].ID); !found {
+				t.Errorf("%s: %s on %s (config %s) wants it but is no candidate", m.name, insts[i].Name, insts[i].Hub, insts[i].Config)
+			}
+		}
+	}
+	t.Logf("%d messages, %d instances: %d invalidations wanted, %d candidates in all", len(msgs), len(insts), wanted, candidates)
+	if wanted < 200 {
+		t.Errorf("only %d invalidations wanted: the sweep no longer tests much", wanted)
+	}
+}
+
+func configJSON(t testing.TB, config map[string]any) json.RawMessage {
+	t.Helper()
+	if config == nil {
+		return json.RawMessage(`{}`)
+	}
+	b, err := json.Marshal(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
