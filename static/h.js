@@ -188,7 +188,12 @@ function scan(strings) {
       }
     }
     if (k === strings.length - 1) break;
-    out.push(Object.freeze(holeIn(st, attr, valueStart, rawKind, strings[k + 1])));
+    const hole = Object.freeze(holeIn(st, attr, valueStart, rawKind, strings[k + 1]));
+    out.push(hole);
+    // An unquoted value is quoted whole by html: what follows it is between
+    // attributes (without this, class=${a} title="${b}" read title as part
+    // of an unquoted value and refused its hole).
+    if (hole.kind === ATTR_UNQUOTED) st = "intag";
   }
   return out;
 
