@@ -7,8 +7,10 @@ import (
 	"errors"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -58,7 +60,11 @@ func parity(t *testing.T, folder string) {
 	if entries, err := os.ReadDir(folder); err != nil || !hasWidgetFiles(entries) {
 		t.Skipf("%s holds no widget files", folder)
 	}
-	w := startWebWith(t, folder, webOptions{runtime: []runtime.Option{runtime.WithLimits(generousLimits)}})
+	// One pinned "now" for goja (WithClock drives Date there) and for Chromium (Date.now is
+	// replaced below), so "3 minutes ago" cannot tick over between the two renders.
+	now := time.Now()
+	w := startWebWith(t, folder, webOptions{runtime: []runtime.Option{runtime.WithLimits(generousLimits),
+		runtime.WithClock(func() time.Time { return now })}})
 	ctx := context.Background()
 	widgets := w.rt.List()
 	if len(widgets) == 0 {
@@ -226,6 +232,7 @@ func parity(t *testing.T, folder string) {
 		}
 		browser := evalJS[[]string](t, tab, `(async () => {
 			const insts = JSON.parse(`+jsString(t, renderers)+`);
+			Date.now = () => `+strconv.FormatInt(now.UnixMilli(), 10)+`;
 			const h = window.hubs.h;
 			const out = [];
 			for (const inst of insts) {

@@ -144,7 +144,7 @@ func WithSettings(s map[string]string) Option { return func(o *options) { o.sett
 // WithLogger sets where ctx.log and the runtime log.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
-// WithClock sets what ctx.now() returns (tests).
+// WithClock sets what ctx.now(), Date.now() and new Date() return (tests).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
 // WithPoolSize sets how many goja runtimes run calls in parallel (default:
