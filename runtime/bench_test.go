@@ -120,6 +120,31 @@ func BenchmarkTemplate(b *testing.B) {
 	clock.report(b)
 }
 
+// BenchmarkTemplateInstances: the same render across 50 instances of the
+// widget, as the engine renders them: each instance has its own module
+// evaluation, so its own template objects, which h.html recognises by text.
+func BenchmarkTemplateInstances(b *testing.B) {
+	r := loadedRuntime(b, WithPoolSize(1), WithModulesPerRuntime(64))
+	ctx := context.Background()
+	insts := make([]Instance, 50)
+	var data json.RawMessage
+	for i := range insts {
+		insts[i] = Instance{ID: int64(i), Name: "feed", Hub: "ralph", Config: []byte(`{"username":"ralph"}`)}
+		d, err := r.Data(ctx, insts[i], Hub{Name: "ralph"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		data = d
+	}
+	clock := startCPU(b)
+	for i := 0; i < b.N; i++ {
+		if _, err := r.Template(ctx, insts[i%len(insts)], data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	clock.report(b)
+}
+
 // BenchmarkData: a data() without I/O building a 10-item list.
 func BenchmarkData(b *testing.B) {
 	r := loadedRuntime(b, WithPoolSize(1))

@@ -53,10 +53,6 @@ type htmlSite struct {
 	parts []string
 	holes []htmlHole
 	fast  bool // every hole is text, RCDATA or a (quoted or unquoted) attribute value
-	// frozen: site was frozen when it was analysed, so it is the same text
-	// for good (a template object as the spec and esbuild's lowering make
-	// it; goja's own are not frozen, but are new arrays on every call).
-	frozen bool
 }
 
 type htmlHole struct {
@@ -81,9 +77,10 @@ type htmlJoin struct {
 	// it. goja makes a new strings array for every evaluation of a tagged
 	// template, but two arrays of the same call site are === (goja compares
 	// their site), which is how a site is recognised.
-	sites  map[string][]*htmlSite
-	nsites int
-	buf    []byte
+	sites       map[string][]*htmlSite
+	frozenSites map[*goja.Object]*htmlSite // frozen strings arrays already seen
+	nsites      int                        // entries in both, bounded by htmlSitesMax
+	buf         []byte
 }
 
 const (
@@ -126,7 +123,8 @@ func (v *vm) htmlFactory(call goja.FunctionCall) goja.Value {
 			text: kinds.Get("TEXT").ToInteger(), attr: kinds.Get("ATTR").ToInteger(),
 			attrUnquoted: kinds.Get("ATTR_UNQUOTED").ToInteger(), rcdata: kinds.Get("RCDATA_TEXT").ToInteger(),
 		},
-		sites: make(map[string][]*htmlSite),
+		sites:       make(map[string][]*htmlSite),
+		frozenSites: make(map[*goja.Object]*htmlSite),
 	}
 	fn("html") // must be a function too
 	j.frozen, _ = goja.AssertFunction(rt.GlobalObject().Get("Object").ToObject(rt).Get("isFrozen"))
@@ -197,18 +195,28 @@ func (j *htmlJoin) newHtml(s string) goja.Value {
 // site returns the analysis of strs's call site, learning it on first use;
 // nil when strs is not (recognisably) a template literal's strings array.
 func (j *htmlJoin) site(strs *goja.Object, first string) *htmlSite {
+	if s := j.frozenSites[strs]; s != nil {
+		return s // frozen: the same text for good
+	}
 	bucket := j.sites[first]
 	for _, s := range bucket {
-		if s.site == strs {
-			// The same array again: unless it is frozen, it may be a plain
-			// array a caller changed since, not to be trusted from the cache.
-			if s.frozen {
+		// goja's own template objects: a new array on every evaluation, but
+		// === to the others of its call site. (The very same array again
+		// may be a plain array changed since: it is not trusted.)
+		if s.site != strs && strs.StrictEquals(s.site) {
+			return s
+		}
+	}
+	frozen := rethrow(j.frozen(goja.Undefined(), strs)).ToBoolean()
+	if frozen {
+		// esbuild's template objects are made once per call site and module
+		// evaluation, so each instance of a widget has its own: a frozen
+		// array with the text of a known site shares its analysis.
+		for _, s := range bucket {
+			if s.sameParts(strs) {
+				j.remember(strs, s)
 				return s
 			}
-			return nil
-		}
-		if strs.StrictEquals(s.site) {
-			return s
 		}
 	}
 	an := rethrow(j.siteOf(goja.Undefined(), strs)).ToObject(j.v.rt)
@@ -218,7 +226,6 @@ func (j *htmlJoin) site(strs *goja.Object, first string) *htmlSite {
 		return nil
 	}
 	s := &htmlSite{site: strs, parts: make([]string, n+1), holes: make([]htmlHole, n), fast: true}
-	s.frozen = rethrow(j.frozen(goja.Undefined(), strs)).ToBoolean()
 	for i := range s.parts {
 		p, ok := ps.Get(strconv.Itoa(i)).(goja.String)
 		if !ok {
@@ -240,16 +247,42 @@ func (j *htmlJoin) site(strs *goja.Object, first string) *htmlSite {
 	}
 	if len(bucket) >= htmlSitesPerKey {
 		bucket = bucket[1:]
-		j.nsites--
-	}
-	if j.nsites >= htmlSitesMax {
-		clear(j.sites)
-		j.nsites = 0
-		bucket = nil
 	}
 	j.sites[first] = append(bucket, s)
-	j.nsites++
+	if frozen && s.sameParts(strs) { // the analysis is of this array's text (no getter said otherwise)
+		j.remember(strs, s)
+	}
+	j.count()
 	return s
+}
+
+// remember files a frozen strings array under its identity.
+func (j *htmlJoin) remember(strs *goja.Object, s *htmlSite) {
+	j.frozenSites[strs] = s
+	j.count()
+}
+
+// count bounds the cache: when full, it starts again.
+func (j *htmlJoin) count() {
+	if j.nsites++; j.nsites > htmlSitesMax {
+		clear(j.sites)
+		clear(j.frozenSites)
+		j.nsites = 0
+	}
+}
+
+// sameParts reports whether strs holds exactly s's static parts.
+func (s *htmlSite) sameParts(strs *goja.Object) bool {
+	if strs.Get("length").ToInteger() != int64(len(s.parts)) {
+		return false
+	}
+	for i, want := range s.parts {
+		p, ok := strs.Get(strconv.Itoa(i)).(goja.String)
+		if !ok || p.String() != want {
+			return false
+		}
+	}
+	return true
 }
 
 // htmlWriter renders the values of one html call.

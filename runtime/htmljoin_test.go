@@ -186,3 +186,28 @@ func TestGoJoinMatchesJSRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestGoJoinAcrossInstances: every instance's module evaluation has its own
+// (frozen) template objects; all of them render the same, and a template
+// object another evaluation's text matches is not confused with a different
+// template that starts the same way.
+func TestGoJoinAcrossInstances(t *testing.T) {
+	r := loadWidgets(t, map[string]string{"v.js": `export default {
+  title: "V",
+  data() { return {}; },
+  template(d, h) { return [h.html` + "`<b>${d.x}</b>`" + `, h.html` + "`<b>${d.x}</b><i>${d.x}</i>`" + `, h.html` + "`<b>${d.x}</b><a href=\"${d.x}\">x</a>`" + `]; },
+};`}, WithPoolSize(1), WithModulesPerRuntime(64))
+	ctx := context.Background()
+	want := "<b>&lt;x&gt;</b><b>&lt;x&gt;</b><i>&lt;x&gt;</i><b>&lt;x&gt;</b><a href=\"&lt;x&gt;\">x</a>"
+	for round := range 2 {
+		for id := range 40 {
+			out, err := r.Template(ctx, Instance{ID: int64(id), Name: "v", Hub: "h"}, []byte(`{"x":"<x>"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out != want {
+				t.Fatalf("round %d, instance %d: %q, want %q", round, id, out, want)
+			}
+		}
+	}
+}
