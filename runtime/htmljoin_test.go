@@ -2,9 +2,11 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dop251/goja"
 	"github.com/evanw/esbuild/pkg/api"
@@ -209,5 +211,33 @@ func TestGoJoinAcrossInstances(t *testing.T) {
 				t.Fatalf("round %d, instance %d: %q, want %q", round, id, out, want)
 			}
 		}
+	}
+}
+
+// TestGoJoinTimeLimit: the Go join walks arrays without goja's interrupt
+// checks, so it looks at the call's deadline itself: a template joining a
+// billion items (half a minute of work) is stopped by the template limit
+// like a JS loop, and the runtime is replaced.
+func TestGoJoinTimeLimit(t *testing.T) {
+	r := loadWidgets(t, map[string]string{"big.js": `const big = [];
+for (let i = 0; i < 100000; i++) big.push(i % 2 ? "<x>" : 7);
+const nested = new Array(10000).fill(big);
+export default {
+  title: "Big",
+  data() { return {}; },
+  template(d, h) { return d.small ? h.html` + "`<p>${d.small}</p>`" + ` : h.html` + "`<p>${nested}</p>`" + `; },
+};`}, WithPoolSize(1), WithLimits(Limits{Data: time.Second, Template: 20 * time.Millisecond, Invalidate: time.Second, Load: time.Minute, Output: 1 << 20}))
+	start := time.Now()
+	_, err := r.Template(context.Background(), Instance{ID: 1, Name: "big"}, []byte(`{}`))
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("got %v, want a timeout", err)
+	}
+	// Generous: the whole walk would take some 30 s; stopping takes 20 ms.
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("the join ran %s past a 20ms limit", d)
+	}
+	out, err := r.Template(context.Background(), Instance{ID: 1, Name: "big"}, []byte(`{"small":"<y>"}`))
+	if err != nil || out != "<p>&lt;y&gt;</p>" {
+		t.Fatalf("next call: %q, %v", out, err)
 	}
 }
