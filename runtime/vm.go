@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -342,22 +343,41 @@ func (v *vm) module(w *Widget, inst Instance) (*module, error) {
 	return m, nil
 }
 
-// instanceView builds the frozen {id, name, hub, config} object.
+// instanceView builds the frozen {id, name, hub, config} object, as one JSON
+// text through the Go builder: a topic-hinted widget on every hub builds
+// thousands of views per message, and freezing a built object in JavaScript
+// cost three times as much.
 func (v *vm) instanceView(w *Widget, inst Instance) (goja.Value, error) {
 	config := inst.Config
 	if len(config) == 0 {
 		config = []byte("{}")
 	}
-	cfg, err := v.jsonToValue(config, true)
+	// Checked on its own first, so that what the config holds can only ever be
+	// the config (text such as `{}, "id": 2` would otherwise set another id).
+	if !json.Valid(config) {
+		_, err := v.jsonToValue(config, true)
+		if err == nil {
+			err = errors.New("invalid JSON")
+		}
+		return nil, &Error{Widget: w.Name, Function: "config", Message: "config is not JSON: " + err.Error(), Err: ErrContract}
+	}
+	name, _ := json.Marshal(w.Name)
+	hub, _ := json.Marshal(inst.Hub)
+	b := make([]byte, 0, len(config)+len(name)+len(hub)+48)
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, inst.ID, 10)
+	b = append(b, `,"name":`...)
+	b = append(b, name...)
+	b = append(b, `,"hub":`...)
+	b = append(b, hub...)
+	b = append(b, `,"config":`...)
+	b = append(b, config...)
+	b = append(b, '}')
+	view, err := v.jsonToValue(b, true)
 	if err != nil {
 		return nil, &Error{Widget: w.Name, Function: "config", Message: "config is not JSON: " + err.Error(), Err: ErrContract}
 	}
-	o := v.rt.NewObject()
-	_ = o.Set("id", inst.ID)
-	_ = o.Set("name", w.Name)
-	_ = o.Set("hub", inst.Hub)
-	_ = o.Set("config", cfg)
-	return v.freezeData(goja.Undefined(), o)
+	return view, nil
 }
 
 // jsonValue turns JSON bytes into a fresh JS value (def when empty).
