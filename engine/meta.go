@@ -14,16 +14,15 @@ import (
 )
 
 // metaWidget is the wrapper through which Meta runs widgets/lib/meta.js: the runtime runs
-// library code only inside a widget. Its config is the envelope's JSON text, as a string:
-// the runtime turns an object config into JS twice per call (the instance view, deep
-// frozen, and data()'s own copy), which cost more than the meta processing itself;
-// a string crosses as one value and JSON.parse builds the envelope once.
+// library code only inside a widget. Its config is the envelope itself: data() no longer
+// builds an instance view, so the runtime's Go JSON builder turns it into JS once, a third
+// cheaper than passing the text as a string for JSON.parse (94 instead of 140 µs per
+// message, usernames and packages included).
 const metaWidget = `import { usernames, packages } from "./lib/meta.js";
 
 export default {
   title: "hubs engine: fedmsg.meta",
-  data(ctx, text) {
-    const envelope = JSON.parse(text);
+  data(ctx, envelope) {
     return [usernames(envelope), packages(envelope)];
   },
   template() {
@@ -128,11 +127,7 @@ func (m *Meta) Extract(ctx context.Context, env *fedmsg.Envelope) (usernames, pa
 			return nil, nil, err
 		}
 	}
-	text, err := json.Marshal(string(body))
-	if err != nil {
-		return nil, nil, err
-	}
-	out, err := m.rt.Data(ctx, runtime.Instance{ID: 1, Name: metaName, Hub: "-", Config: text}, runtime.Hub{Name: "-"})
+	out, err := m.rt.Data(ctx, runtime.Instance{ID: 1, Name: metaName, Hub: "-", Config: body}, runtime.Hub{Name: "-"})
 	if err != nil {
 		return nil, nil, fmt.Errorf("fedmsg.meta of %s: %w", env.MsgID, err)
 	}
