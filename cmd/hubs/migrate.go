@@ -3,10 +3,25 @@ package main
 import (
 	"context"
 	"log/slog"
+
+	"hubs/store"
 )
 
 func runMigrate(ctx context.Context, args []string) error {
-	fs := newFlagSet("migrate", "migrate [flags]")
+	return withMigratedStore(ctx, "migrate", args, func(s *store.Store) error {
+		v, err := s.Version(ctx)
+		if err != nil {
+			return err
+		}
+		slog.Info("database is migrated", "version", v)
+		return nil
+	})
+}
+
+// withMigratedStore is the body of the commands that only need the database: parse the
+// database flags, open (or start) it, migrate it, then run fn.
+func withMigratedStore(ctx context.Context, name string, args []string, fn func(*store.Store) error) error {
+	fs := newFlagSet(name, name+" [flags]")
 	var db database
 	db.flags(fs)
 	if err := fs.parse(args); err != nil {
@@ -20,10 +35,5 @@ func runMigrate(ctx context.Context, args []string) error {
 	if err := s.Migrate(ctx); err != nil {
 		return err
 	}
-	v, err := s.Version(ctx)
-	if err != nil {
-		return err
-	}
-	slog.Info("database is migrated", "version", v)
-	return nil
+	return fn(s)
 }
