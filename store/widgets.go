@@ -178,14 +178,8 @@ func (s *Store) MoveWidget(ctx context.Context, id int64, column Column, positio
 	}
 	var moved Widget
 	err := s.write(ctx, func(tx pgx.Tx) ([]Change, error) {
-		old, err := scanWidget(tx.QueryRow(ctx, `SELECT `+widgetColumns+` FROM widgets WHERE id = $1 FOR UPDATE`, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, fmt.Errorf("widget %d: %w", id, ErrNotFound)
-		}
+		old, err := lockWidget(ctx, tx, id)
 		if err != nil {
-			return nil, fmt.Errorf("move widget %d: %w", id, err)
-		}
-		if err := lockHub(ctx, tx, old.Hub); err != nil {
 			return nil, fmt.Errorf("move widget %d: %w", id, err)
 		}
 		// Take it out of its column, then make room in the target one. The unique slot
@@ -219,24 +213,18 @@ func (s *Store) MoveWidget(ctx context.Context, id int64, column Column, positio
 // DeleteWidget removes widget id and closes the gap in its column.
 func (s *Store) DeleteWidget(ctx context.Context, id int64) error {
 	return s.write(ctx, func(tx pgx.Tx) ([]Change, error) {
-		var hub string
-		var column Column
-		var position int
-		err := tx.QueryRow(ctx, `DELETE FROM widgets WHERE id = $1 RETURNING hub, "column", position`, id).Scan(&hub, &column, &position)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, fmt.Errorf("widget %d: %w", id, ErrNotFound)
-		}
+		old, err := lockWidget(ctx, tx, id)
 		if err != nil {
 			return nil, fmt.Errorf("delete widget %d: %w", id, err)
 		}
-		if err := lockHub(ctx, tx, hub); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM widgets WHERE id = $1`, id); err != nil {
 			return nil, fmt.Errorf("delete widget %d: %w", id, err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE widgets SET position = position - 1 WHERE hub = $1 AND "column" = $2 AND position > $3`,
-			hub, column, position); err != nil {
+			old.Hub, old.Column, old.Position); err != nil {
 			return nil, fmt.Errorf("delete widget %d: close gap: %w", id, err)
 		}
-		return []Change{{Kind: ChangeWidget, Hub: hub, WidgetID: id, Deleted: true}}, nil
+		return []Change{{Kind: ChangeWidget, Hub: old.Hub, WidgetID: id, Deleted: true}}, nil
 	})
 }
 
@@ -251,4 +239,35 @@ func lockHub(ctx context.Context, tx pgx.Tx, hub string) error {
 		return fmt.Errorf("lock hub %q: %w", hub, err)
 	}
 	return nil
+}
+
+// lockWidget locks widget id for a layout change and returns it. It takes the hub's lock
+// before the widget row's, the order every layout writer uses (insertWidget locks the hub
+// and then updates widget rows): locking the widget first deadlocks against them. The hub
+// is read without a lock first, so the widget is read again under the locks; a widget
+// never changes hub (no writer does that), so finding another one is an error, not a retry.
+func lockWidget(ctx context.Context, tx pgx.Tx, id int64) (Widget, error) {
+	var hub string
+	err := tx.QueryRow(ctx, `SELECT hub FROM widgets WHERE id = $1`, id).Scan(&hub)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Widget{}, fmt.Errorf("widget %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Widget{}, fmt.Errorf("find hub of widget %d: %w", id, err)
+	}
+	if err := lockHub(ctx, tx, hub); err != nil {
+		return Widget{}, err
+	}
+	w, err := scanWidget(tx.QueryRow(ctx, `SELECT `+widgetColumns+` FROM widgets WHERE id = $1 FOR UPDATE`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Deleted while this transaction waited for the hub.
+		return Widget{}, fmt.Errorf("widget %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Widget{}, fmt.Errorf("lock widget %d: %w", id, err)
+	}
+	if w.Hub != hub {
+		return Widget{}, fmt.Errorf("widget %d moved from hub %q to %q while being locked", id, hub, w.Hub)
+	}
+	return w, nil
 }

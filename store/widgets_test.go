@@ -196,3 +196,74 @@ func TestWidgetConcurrentAdds(t *testing.T) {
 		t.Fatalf("ListAllWidgets: %d, %v", len(all), err)
 	}
 }
+
+// TestWidgetConcurrentLayoutChanges moves, deletes and creates widgets of one hub from
+// several goroutines at once. Every writer must take the hub's lock before any widget
+// row's: one that locked its widget first deadlocked against another's gap-closing UPDATE
+// (Postgres 40P01), which reached users as a 500.
+func TestWidgetConcurrentLayoutChanges(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	const workers, perWorker, rounds = 6, 4, 8
+	var initial []store.NewWidget
+	for w := range workers {
+		for i := range perWorker {
+			initial = append(initial, store.NewWidget{Name: fmt.Sprintf("w%d-%d", w, i), Column: store.ColumnLeft})
+		}
+	}
+	if _, err := s.CreateHub(ctx, store.Hub{Name: "shuffle"}, initial, nil); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := s.ListWidgets(ctx, "shuffle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	owned := make([][]int64, workers) // each worker changes only its own widgets
+	for i, w := range ws {
+		owned[i%workers] = append(owned[i%workers], w.ID)
+	}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*rounds*3)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ids := owned[w]
+			for r := range rounds {
+				// Moves within the crowded left column, as dragging does; both
+				// directions, so rows are locked in every order.
+				for i, id := range ids {
+					col := store.ColumnLeft
+					if (w+r+i)%5 == 0 {
+						col = store.ColumnRight
+					}
+					if _, err := s.MoveWidget(ctx, id, col, (w*7+r*3+i)%(workers*perWorker)); err != nil {
+						errs <- fmt.Errorf("worker %d round %d: move %d: %w", w, r, id, err)
+						return
+					}
+				}
+				created, err := s.CreateWidget(ctx, "shuffle", store.NewWidget{Name: fmt.Sprintf("n%d-%d", w, r), Column: store.ColumnLeft}, r%4)
+				if err != nil {
+					errs <- fmt.Errorf("worker %d round %d: create: %w", w, r, err)
+					return
+				}
+				if err := s.DeleteWidget(ctx, ids[0]); err != nil {
+					errs <- fmt.Errorf("worker %d round %d: delete %d: %w", w, r, ids[0], err)
+					return
+				}
+				ids = append(ids[1:], created.ID)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	ws, err = s.ListWidgets(ctx, "shuffle")
+	if err != nil || len(ws) != workers*perWorker {
+		t.Fatalf("%d widgets after the churn, want %d (%v)", len(ws), workers*perWorker, err)
+	}
+	layout(t, s, "shuffle") // checks the positions stayed dense
+}
