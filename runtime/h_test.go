@@ -96,6 +96,84 @@ func TestHTMLEscapesEveryString(t *testing.T) {
 	}
 }
 
+// TestHTMLURLArrayPieces: an array in a URL hole is checked as the one URL
+// its items make, by the server's h.html (the Go join) and by h.js's own (the
+// browser's): thousands of hostile strings, cut into random (nested) pieces,
+// never put a script URL in an href, and both give the same bytes.
+func TestHTMLURLArrayPieces(t *testing.T) {
+	r := newTestRuntime(t, WithPoolSize(1))
+	v, err := r.pool.get(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.pool.put(v)
+	mk, err := v.rt.RunScript("pieces.js", `"use strict"; (h) => (parts) => h.html`+"`<a href=\"${parts}\">x</a>`.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mkFn, _ := goja.AssertFunction(mk)
+	renderer := func(h goja.Value) goja.Callable {
+		f, err := mkFn(goja.Undefined(), h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, _ := goja.AssertFunction(f)
+		return g
+	}
+	goRender, jsRender := renderer(v.h), renderer(jsOnlyHelpers(t, r, v))
+	shape := regexp.MustCompile(`^<a href="([^<>"'` + "`" + `]*)">x</a>$`)
+	rng := rand.New(rand.NewPCG(5, 6))
+	inputs := []string{"javascript:alert(1)", " JaVa\tScRiPt:x", "vbscript:x", "data:text/html,x"}
+	for range 3000 {
+		inputs = append(inputs, randomString(rng))
+	}
+	// pieces cuts s at random places into a JS array, sometimes nested.
+	var pieces func(s []rune, depth int) goja.Value
+	pieces = func(s []rune, depth int) goja.Value {
+		var items []any
+		for len(s) > 0 {
+			n := 1 + rng.IntN(len(s))
+			if depth < 2 && rng.IntN(4) == 0 {
+				items = append(items, pieces(s[:n], depth+1))
+			} else {
+				items = append(items, string(s[:n]))
+			}
+			s = s[n:]
+		}
+		return v.rt.NewArray(items...)
+	}
+	for _, s := range inputs {
+		parts := pieces([]rune(s), 0)
+		a, errA := goRender(goja.Undefined(), parts)
+		b, errB := jsRender(goja.Undefined(), parts)
+		if errA != nil || errB != nil {
+			t.Fatalf("%q: errors %v / %v", s, errA, errB)
+		}
+		if a.String() != b.String() {
+			t.Fatalf("%q: Go %q, JS %q", s, a, b)
+		}
+		m := shape.FindStringSubmatch(a.String())
+		if m == nil {
+			t.Fatalf("%q broke out of its attribute: %s", s, a)
+		}
+		href := html.UnescapeString(m[1])
+		if href != s && !strings.HasPrefix(href, "about:invalid") {
+			t.Fatalf("%q: href became %q", s, href)
+		}
+		probe := strings.ToLower(strings.Map(func(r rune) rune {
+			if r <= 0x20 || (r >= 0x7f && r <= 0xa0) {
+				return -1
+			}
+			return r
+		}, href))
+		for _, bad := range []string{"javascript:", "vbscript:", "data:"} {
+			if strings.HasPrefix(probe, bad) {
+				t.Fatalf("%q: href %q runs a script", s, href)
+			}
+		}
+	}
+}
+
 func TestHTMLContexts(t *testing.T) {
 	r := newTestRuntime(t, WithPoolSize(1))
 	cases := []struct {
@@ -110,6 +188,11 @@ func TestHTMLContexts(t *testing.T) {
 		{"url with static prefix is only escaped", "h.html`<a href=\"/u/${s}\">x</a>`", "javascript:x", `<a href="/u/javascript:x">x</a>`, ""},
 		{"mailto kept", "h.html`<a href='${s}'>x</a>`", "mailto:a@b.c", `<a href='mailto:a@b.c'>x</a>`, ""},
 		{"unquoted src checked", "h.html`<img src=${s}>`", "javascript:alert(1)", `<img src="about:invalid#h-unsafe-url">`, ""},
+		{"url array checked whole", "h.html`<a href=\"${[s, ':alert(1)']}\">x</a>`", "javascript", `<a href="about:invalid#h-unsafe-url">x</a>`, ""},
+		{"unquoted url array checked whole", "h.html`<img src=${['java', [s], ':x']}>`", "script", `<img src="about:invalid#h-unsafe-url">`, ""},
+		{"url array with html item checked whole", "h.html`<a href='${[h.safe(s), 'alert(1)']}'>x</a>`", "javascript:", `<a href='about:invalid#h-unsafe-url'>x</a>`, ""},
+		{"safe url array kept", "h.html`<a href=\"${['/u/', s, '?a=1&b=2']}\">x</a>`", "javascript:x", `<a href="/u/javascript:x?a=1&amp;b=2">x</a>`, ""},
+		{"https url array kept", "h.html`<a href=\"${['https://ok/', s]}\">x</a>`", "<p>", `<a href="https://ok/&lt;p&gt;">x</a>`, ""},
 		{"boolean attribute", "h.html`<input ${s}>`", "checked", "<input checked>", ""},
 		{"empty between attributes", "h.html`<input ${''} type=checkbox>`", "", "<input  type=checkbox>", ""},
 		{"attribute with value between attributes", "h.html`<input ${s}>`", "onclick=alert(1)", "", "only a boolean attribute name"},

@@ -340,11 +340,19 @@ func (w *htmlWriter) value(val goja.Value, url, first bool, depth int) {
 		w.handOver(val, url, first)
 		return
 	}
+	start := len(w.buf)
 	for i := 0; i < int(obj.Get("length").ToInteger()); i++ { // read each time, as h.js does
 		if w.items++; w.items%htmlCheckEvery == 0 && w.overTime() {
 			return
 		}
-		w.value(obj.Get(strconv.Itoa(i)), url, first && i == 0, depth+1)
+		w.value(obj.Get(strconv.Itoa(i)), false, false, depth+1)
+	}
+	// As h.js: a URL is checked whole, the items joined as text first, so
+	// ["javascript", ":alert(1)"] cannot bring its scheme in pieces.
+	if url && first && !w.stopped {
+		if s := string(w.buf[start:]); !strings.HasPrefix(s, "https://") && !strings.HasPrefix(s, "http://") {
+			w.buf = append(w.buf[:start], rethrow(w.j.safeURL(goja.Undefined(), w.j.v.rt.ToValue(s))).String()...)
+		}
 	}
 }
 

@@ -34,6 +34,8 @@ const parityCases = `(h, strs) => {
     (s) => h.html` + "`<textarea>${s}</textarea><title>${s}</title>`" + `,
     (s) => h.html` + "`<a href=\"x${s}\">${[s, s]}</a>`" + `,
     (s) => h.html` + "`<a href=\"${[s, \"https://a/\"]}\">${[[s], [[s]]]}</a>`" + `,
+    (s) => h.html` + "`<a href=\"${[\"javascript\", s, \":alert(1)\"]}\" title=\"${[\"java\", s]}\"><img src=${[[\"java\"], [[s, \"script:x\"]]]}></a>`" + `,
+    (s) => h.html` + "`<a href='${[h.safe(\"javascript:\"), s]}'>${[s, \":x\"]}</a><img src=\"${[\"https://a/\", s]}\">`" + `,
     (s) => h.html` + "`<ul>${[s, s].map((x) => h.html`<li><a href=\"${x}\">${x}</a></li>`)}</ul>`" + `,
     (s) => h.html` + "`<input ${s ? \"checked\" : \"\"} value=\"${s}\">`" + `,
     (s) => h.html` + "`<p>static</p>`" + `,

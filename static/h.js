@@ -13,7 +13,8 @@
 //   - element text and quoted attribute values: the value is escaped;
 //   - an unquoted attribute value (href=${x}): escaped and quoted for you;
 //   - a URL attribute (href, src, action, ...) that the hole starts: a URL whose
-//     scheme is not http, https, mailto, tel or relative becomes about:invalid;
+//     scheme is not http, https, mailto, tel or relative becomes about:invalid
+//     (an array there is joined first and checked as one URL);
 //   - event handlers (on*=), style attributes, <script> and <style> bodies,
 //     comments, tag and attribute names: refused with an Error, because no
 //     escaping makes a string safe there (a boolean attribute name such as
@@ -242,9 +243,11 @@ function text(v, url, first) {
   if (v === null || v === undefined || v === false || v === true) return "";
   if (v instanceof Html) return v.html;
   if (Array.isArray(v)) {
+    // A URL is checked whole: the items are joined as text first, so
+    // ["javascript", ":alert(1)"] cannot bring its scheme in pieces.
     let s = "";
-    for (let i = 0; i < v.length; i++) s += text(v[i], url, first && i === 0);
-    return s;
+    for (let i = 0; i < v.length; i++) s += text(v[i], false, false);
+    return url && first ? safeURL(s) : s;
   }
   return escape(url && first ? safeURL(v) : v);
 }
