@@ -39,15 +39,23 @@ func (d *dataCache) Get(key string) (*entry, bool) {
 	return d.c.Get(key)
 }
 
-// Set stores ent at cost bytes and waits until a Get sees it (ristretto buffers sets).
-func (d *dataCache) Set(key string, ent *entry) {
+// Set stores ent at cost bytes and waits until a Get sees it (ristretto buffers sets). It
+// reports whether the cache kept ent: ristretto may drop a set (a full buffer) or its
+// policy may refuse it (larger than the whole cache, or not admitted), and a caller must
+// not then delete the entry it meant to replace.
+func (d *dataCache) Set(key string, ent *entry) bool {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	if d.closed {
-		return
+		return false
 	}
-	d.c.Set(key, ent, int64(len(ent.data))+entryOverhead)
+	if !d.c.Set(key, ent, int64(len(ent.data))+entryOverhead) {
+		return false
+	}
 	d.c.Wait()
+	// Set's true only says the set was buffered; the policy decides after, so look.
+	got, ok := d.c.Get(key)
+	return ok && got == ent
 }
 
 func (d *dataCache) Del(key string) {

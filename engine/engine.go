@@ -46,6 +46,7 @@ var ErrNotFound = errors.New("widget instance not found")
 
 type options struct {
 	cacheMB     int
+	cacheBytes  int64 // overrides cacheMB when set: the tests' tiny caches
 	workers     int
 	replay      int
 	idleTTL     time.Duration
@@ -221,6 +222,9 @@ func New(st *store.Store, rt *runtime.Runtime, opts ...Option) (*Engine, error) 
 		o.metrics = NewMetrics()
 	}
 	maxCost := int64(o.cacheMB) << 20
+	if o.cacheBytes > 0 {
+		maxCost = o.cacheBytes
+	}
 	cache, err := newDataCache(maxCost)
 	if err != nil {
 		return nil, fmt.Errorf("engine: data cache: %w", err)
@@ -430,7 +434,9 @@ func (e *Engine) indexInstance(ctx context.Context, inst runtime.Instance) {
 		h = runtime.Hints{Topics: w.Hints.Topics, Categories: w.Hints.Categories}
 	}
 	e.mu.Lock()
-	if cur := e.instances[inst.ID]; cur != nil && cur.name == inst.Name {
+	// Only for the config the hints were computed from: a slow computation for an old
+	// config must not overwrite the entry of a newer one, indexed meanwhile.
+	if cur := e.instances[inst.ID]; cur != nil && cur.name == inst.Name && cur.configHash == hashConfig(inst.Config) {
 		e.index.put(inst.ID, inst.Hub, h)
 		cur.indexed = true
 	}
@@ -573,7 +579,11 @@ func (e *Engine) runBuild(ctx context.Context, in *instance, key string, gen uin
 	}
 	e.metrics.Rebuilds.WithLabelValues(ResultOK).Inc()
 	ent := &entry{data: data, version: w.Version, gen: gen, built: time.Now()}
-	e.cache.Set(key, ent)
+	if !e.cache.Set(key, ent) {
+		// Not kept (too large, or not admitted): the last good data stays the fallback,
+		// and the callers of this build still get ent.
+		return ent, nil
+	}
 	// Under e.mu, so that a config saved meanwhile (putInstance holds e.mu to change it
 	// and clear lastKey) is either seen here or comes after.
 	e.mu.RLock()

@@ -142,7 +142,7 @@ func (e *Engine) rebuild(ctx context.Context, in *instance, since time.Time) {
 	u := Update{Kind: KindData, Hub: in.hub, WidgetID: in.id, Widget: name}
 	w, err := e.rt.Widget(name)
 	if err != nil {
-		u.Kind, u.Error = KindError, err.Error()
+		u.Kind, u.Error = KindError, e.publicError(in, name, err)
 		e.publish(u, since)
 		return
 	}
@@ -151,16 +151,44 @@ func (e *Engine) rebuild(ctx context.Context, in *instance, since time.Time) {
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 			return // shutting down
 		}
-		u.Kind, u.Error, u.Pos = KindError, err.Error(), errorPos(err)
+		u.Kind, u.Error, u.Pos = KindError, e.publicError(in, name, err), errorPos(err)
 		u.Version = w.Version
 		e.publish(u, since)
 		return
 	}
 	u.Data, u.Version, u.Stale = ent.data, ent.version, ent.stale
 	if ent.err != nil {
-		u.Error, u.Pos = ent.err.Error(), errorPos(ent.err)
+		u.Error, u.Pos = e.publicError(in, name, ent.err), errorPos(ent.err)
 	}
 	e.publish(u, since)
+}
+
+// errInternalPublic is what every client of a hub is told when a widget's data failed
+// for a reason other than the widget's own code: the real error (a database error may
+// name tables or hosts) goes to the log only.
+const errInternalPublic = "the widget's data could not be built; the error is in the server log"
+
+// publicError is what an update of in (an instance of the widget name), streamed to every
+// client of its hub, may say about err: a widget error's position and message without its
+// stack (as the server's JSON route says it), "the widget is not available" for a widget
+// whose code is not loaded, and for anything else errInternalPublic, the real error being
+// logged here (at most once a minute per widget: a database down fails every rebuild).
+func (e *Engine) publicError(in *instance, name string, err error) string {
+	var we *runtime.Error
+	if errors.As(err, &we) {
+		if p := we.Pos(); p != "" {
+			return p + ": " + we.Message
+		}
+		return we.Message
+	}
+	if errors.Is(err, runtime.ErrNotFound) {
+		return "the widget is not available"
+	}
+	if ok, suppressed := e.errLog.allow("\x00build\x00" + name); ok {
+		e.log.Error("engine: widget data could not be built", "widget", name, "id", in.id, "hub", in.hub,
+			"err", err, "suppressed_since_last", suppressed)
+	}
+	return errInternalPublic
 }
 
 // errorPos is the file:line:col of the first widget error in err, or "".
