@@ -102,9 +102,20 @@ func checkCSRF(c *fiber.Ctx, sess session) bool {
 // loginURL sends someone to sign in and come back to next.
 func loginURL(next string) string { return "/login?next=" + url.QueryEscape(next) }
 
-// safeNext keeps only same-site paths as a place to return to after sign-in.
+// safeNext keeps only same-site paths as a place to return to after sign-in. Browsers
+// drop tabs and newlines from a URL and read a backslash as a slash, so "/\t/evil.example"
+// and "/\evil.example" are "//evil.example" to them: a path with any control byte, space or
+// backslash is refused outright rather than cleaned.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return "/"
+	}
+	for i := 0; i < len(next); i++ {
+		if next[i] <= 0x20 || next[i] == '\\' {
+			return "/"
+		}
+	}
+	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" {
 		return "/"
 	}
 	return next
