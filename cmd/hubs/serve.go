@@ -17,6 +17,7 @@ func runServe(ctx context.Context, args []string) error {
 		addr     string
 		populate bool
 		session  string
+		secure   bool
 		grace    time.Duration
 	)
 	db.flags(fs)
@@ -28,6 +29,8 @@ func runServe(ctx context.Context, args []string) error {
 	fs.envBool(&populate, "populate", "HUBS_POPULATE", true, "create the demo hubs when the database has no hub")
 	fs.envString(&session, "session-key", "HUBS_SESSION_KEY", "",
 		"secret that signs session cookies and CSRF tokens; empty: a random one per process (sessions end with a restart)")
+	fs.envBool(&secure, "secure-cookies", "HUBS_SECURE_COOKIES", false,
+		"mark the session cookie Secure (browsers send it back over HTTPS only); off for plain-HTTP localhost")
 	fs.envDuration(&grace, "shutdown-timeout", "HUBS_SHUTDOWN_TIMEOUT", 10*time.Second,
 		"how long requests in flight may take to finish on SIGINT/SIGTERM")
 	if err := fs.parse(args); err != nil {
@@ -69,7 +72,8 @@ func runServe(ctx context.Context, args []string) error {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	srv := server.New(server.Config{Store: st, Metrics: p.registry,
-		Web: server.WebConfig{Engine: p.engine, StaticDir: ef.widgets.staticDir, Dev: ef.dev, SessionKey: []byte(session)}})
+		Web: server.WebConfig{Engine: p.engine, StaticDir: ef.widgets.staticDir, Dev: ef.dev, SessionKey: []byte(session),
+			SecureCookies: secure}})
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	slog.Info("serving", "addr", ln.Addr().String())
