@@ -296,3 +296,35 @@ func TestReload(t *testing.T) {
 		t.Error("a deleted widget is still in service")
 	}
 }
+
+// TestLogIsBounded: one ctx.log call cannot write megabytes or thousands of fields into the
+// server's log.
+func TestLogIsBounded(t *testing.T) {
+	var logs bytes.Buffer
+	r := loadWidgets(t, map[string]string{"chatty.js": `export default {
+  title: "Chatty",
+  hints: { topics: ["x.y"] },
+  data(ctx, config) {
+    const many = {};
+    for (let i = 0; i < 100; i++) many["k" + i] = i;
+    ctx.log.info("many", many);
+    ctx.log.info("huge", { blob: "x".repeat(1 << 20) });
+    return {};
+  },
+  template(d, h) { return h.html` + "`<p>x</p>`" + `; },
+};
+`}, WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
+	if _, err := r.Data(context.Background(), Instance{ID: 1, Name: "chatty"}, Hub{}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 log lines, got %d", len(lines))
+	}
+	if n := strings.Count(lines[0], `"js.k`); n != 20 {
+		t.Errorf("%d fields logged; want 20", n)
+	}
+	if len(lines[1]) > 2*maxLogLine {
+		t.Errorf("a 1 MiB field made a %d-byte log line", len(lines[1]))
+	}
+}

@@ -23,6 +23,9 @@ type dataCall struct {
 // maxLogLine bounds what one ctx.log call writes.
 const maxLogLine = 2000
 
+// maxLogFields bounds how many fields one ctx.log call adds to the log line.
+const maxLogFields = 20
+
 // natives builds the host functions behind ctx. They take and return only
 // strings and numbers: each returns [errorMessage] on failure and
 // [null, result...] on success, and sandbox.js turns that into promises and
@@ -117,11 +120,20 @@ func (v *vm) natives() *goja.Object {
 		if len(msg) > maxLogLine {
 			msg = msg[:maxLogLine] + "…"
 		}
-		var fields map[string]any
-		_ = json.Unmarshal([]byte(c.Argument(2).String()), &fields)
 		attrs := []any{"widget", dc.w.Name, "instance", dc.inst.ID, "hub", dc.inst.Hub}
-		for k, val := range fields {
-			attrs = append(attrs, "js."+k, val)
+		// The fields are bounded like the message: a widget must not be able to write
+		// megabytes into the server's log with one call.
+		if raw := c.Argument(2).String(); len(raw) > maxLogLine {
+			attrs = append(attrs, "js.fields", raw[:maxLogLine]+"…")
+		} else {
+			var fields map[string]any
+			_ = json.Unmarshal([]byte(raw), &fields)
+			for k, val := range fields {
+				if len(attrs) >= 6+2*maxLogFields {
+					break
+				}
+				attrs = append(attrs, "js."+k, val)
+			}
 		}
 		level := map[string]slog.Level{"info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[c.Argument(0).String()]
 		v.r.opt.logger.Log(dc.ctx, level, msg, attrs...)
