@@ -301,7 +301,7 @@ func BenchmarkEngine(b *testing.B) {
 			}
 			t2 := time.Now()
 			site.e.mu.RLock()
-			ids = site.e.index.candidates(env.ShortTopic(), env.Category(), env.Usernames, "", ids)
+			ids = site.e.index.candidates(env.ShortTopic(), env.Category(), env.Usernames, nil, "", ids)
 			insts := make([]runtime.Instance, 0, len(ids))
 			for _, id := range ids {
 				insts = append(insts, site.e.instances[id].runtimeInstance())

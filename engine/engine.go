@@ -437,7 +437,7 @@ func (e *Engine) indexInstance(ctx context.Context, inst runtime.Instance) {
 	// Only for the config the hints were computed from: a slow computation for an old
 	// config must not overwrite the entry of a newer one, indexed meanwhile.
 	if cur := e.instances[inst.ID]; cur != nil && cur.name == inst.Name && cur.configHash == hashConfig(inst.Config) {
-		e.index.put(inst.ID, inst.Hub, h)
+		e.index.put(inst.ID, inst.Hub, inst.Name, h)
 		cur.indexed = true
 	}
 	e.metrics.Instances.Set(float64(e.index.len()))

@@ -199,7 +199,7 @@ func TestStoreAddRemove(t *testing.T) {
 	eventually(t, "the instance to leave the index", func() bool {
 		h.e.mu.RLock()
 		defer h.e.mu.RUnlock()
-		return len(h.e.index.candidates("test.ping", "test", []string{"bob"}, "", nil)) == 0
+		return len(h.e.index.candidates("test.ping", "test", []string{"bob"}, nil, "", nil)) == 0
 	})
 	if _, err := h.e.Data(ctx, w.ID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Data of a deleted widget: %v", err)
@@ -336,7 +336,7 @@ func TestDataIndexesFirst(t *testing.T) {
 	if _, err := e.Data(ctx, ws[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.index.candidates("test.ping", "test", []string{"frank"}, "", nil); len(got) != 1 {
+	if got := e.index.candidates("test.ping", "test", []string{"frank"}, nil, "", nil); len(got) != 1 {
 		t.Fatalf("after Data, frank's widget is not a candidate for his messages: %v", got)
 	}
 }

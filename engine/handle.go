@@ -73,8 +73,45 @@ func (e *Engine) handle(ctx context.Context, env *fedmsg.Envelope, onlyHub strin
 			usernames, _, _ = fedmsg.DefaultExtractor(env)
 		}
 	}
+	body := env.Body
+	if len(body) == 0 {
+		// An envelope made in Go rather than received: shouldInvalidate sees it as
+		// fedmsg would have sent it.
+		var err error
+		if body, err = env.MarshalJSON(); err != nil {
+			return fmt.Errorf("engine: message %s: %w", env.MsgID, err)
+		}
+	}
+	topic, category := env.ShortTopic(), env.Category()
+	// The message's JS view is made once, and only when some widget is asked about it.
+	var batch *runtime.MessageBatch
+	defer func() {
+		if batch != nil {
+			batch.Close()
+		}
+	}()
+	open := func() error {
+		if batch != nil {
+			return nil
+		}
+		var err error
+		if batch, err = e.rt.Message(ctx, body); err != nil {
+			return fmt.Errorf("engine: message %s: %w", env.MsgID, err)
+		}
+		return nil
+	}
 	e.mu.RLock()
-	ids := e.index.candidates(env.ShortTopic(), env.Category(), usernames, onlyHub, nil)
+	ownWidgets := e.index.ownUsersWidgets(topic, category, nil)
+	e.mu.RUnlock()
+	var own map[string][]string
+	if len(ownWidgets) > 0 {
+		if err := open(); err != nil {
+			return err
+		}
+		own = e.messageUsernames(batch, ownWidgets)
+	}
+	e.mu.RLock()
+	ids := e.index.candidates(topic, category, usernames, own, onlyHub, nil)
 	cands := make([]*instance, 0, len(ids))
 	insts := make([]runtime.Instance, 0, len(ids))
 	for _, id := range ids {
@@ -87,16 +124,10 @@ func (e *Engine) handle(ctx context.Context, env *fedmsg.Envelope, onlyHub strin
 	if len(insts) == 0 {
 		return nil
 	}
-	body := env.Body
-	if len(body) == 0 {
-		// An envelope made in Go rather than received: shouldInvalidate sees it as
-		// fedmsg would have sent it.
-		var err error
-		if body, err = env.MarshalJSON(); err != nil {
-			return fmt.Errorf("engine: message %s: %w", env.MsgID, err)
-		}
+	if err := open(); err != nil {
+		return err
 	}
-	verdicts, err := e.rt.Invalidations(ctx, body, insts, nil)
+	verdicts, err := batch.Invalidations(insts, nil)
 	e.metrics.countJS(fnInvalidate, len(insts), err)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -111,6 +142,25 @@ func (e *Engine) handle(ctx context.Context, env *fedmsg.Envelope, onlyHub strin
 		}
 	}
 	return nil
+}
+
+// messageUsernames asks each of widgets (those with hints.messageUsernames) which people
+// the batch's message concerns for it. A widget whose function fails is left out: its
+// instances are then matched on fedmsg.meta's usernames, and the failure is logged.
+func (e *Engine) messageUsernames(batch *runtime.MessageBatch, widgets []string) map[string][]string {
+	own := make(map[string][]string, len(widgets))
+	for _, name := range widgets {
+		names, ok, err := batch.MessageUsernames(name)
+		e.metrics.countJS(fnMessageUsernames, 1, err)
+		if err != nil {
+			e.logWidgetError(name, fnMessageUsernames, err)
+			continue
+		}
+		if ok {
+			own[name] = names
+		}
+	}
+	return own
 }
 
 // logInvalidateErrors logs the shouldInvalidate failures of one batch, rate-limited per

@@ -30,6 +30,16 @@ type index struct {
 	noHints    idSet
 	byHub      map[string]idSet
 	entries    map[int64]entryHints // what each instance is indexed under, to check and remove it
+	// ownUsers counts, per widget that names a message's people itself
+	// (hints.messageUsernames), its indexed instances, with the widget's topics and
+	// categories: the engine asks those widgets about a message their hints let through.
+	ownUsers map[string]*ownUsers
+}
+
+// ownUsers is one widget with hints.messageUsernames in the index.
+type ownUsers struct {
+	instances int
+	hints     runtime.Hints // topics and categories, the same for every instance
 }
 
 type idSet map[int64]struct{}
@@ -37,12 +47,13 @@ type idSet map[int64]struct{}
 // entryHints is what one instance was indexed under.
 type entryHints struct {
 	hub   string
+	name  string // the widget
 	hints runtime.Hints
 }
 
 func newIndex() *index {
 	return &index{byUser: map[string]idSet{}, byTopic: map[string]idSet{}, byCategory: map[string]idSet{},
-		noHints: idSet{}, byHub: map[string]idSet{}, entries: map[int64]entryHints{}}
+		noHints: idSet{}, byHub: map[string]idSet{}, entries: map[int64]entryHints{}, ownUsers: map[string]*ownUsers{}}
 }
 
 func add(m map[string]idSet, key string, id int64) {
@@ -77,11 +88,21 @@ func (x *index) keys(h runtime.Hints) (map[string]idSet, []string) {
 	return nil, nil
 }
 
-// put indexes instance id (on hub) under h, replacing what it was indexed under before.
-func (x *index) put(id int64, hub string, h runtime.Hints) {
+// put indexes instance id (of widget name, on hub) under h, replacing what it was indexed
+// under before.
+func (x *index) put(id int64, hub, name string, h runtime.Hints) {
 	x.remove(id)
-	x.entries[id] = entryHints{hub: hub, hints: h}
+	x.entries[id] = entryHints{hub: hub, name: name, hints: h}
 	add(x.byHub, hub, id)
+	if h.MessageUsernames {
+		o := x.ownUsers[name]
+		if o == nil {
+			o = &ownUsers{}
+			x.ownUsers[name] = o
+		}
+		o.instances++
+		o.hints = runtime.Hints{Topics: h.Topics, Categories: h.Categories}
+	}
 	m, keys := x.keys(h)
 	if m == nil {
 		x.noHints[id] = struct{}{}
@@ -100,6 +121,11 @@ func (x *index) remove(id int64) {
 	}
 	delete(x.entries, id)
 	del(x.byHub, old.hub, id)
+	if o := x.ownUsers[old.name]; old.hints.MessageUsernames && o != nil {
+		if o.instances--; o.instances <= 0 {
+			delete(x.ownUsers, old.name)
+		}
+	}
 	m, keys := x.keys(old.hints)
 	if m == nil {
 		delete(x.noHints, id)
@@ -130,8 +156,22 @@ func matches(h runtime.Hints, shortTopic, category string, usernames []string, a
 	return false
 }
 
+// ownUsersWidgets appends to out the widgets with hints.messageUsernames whose topics and
+// categories let a message on shortTopic / category through: the engine asks them which
+// people the message concerns before it asks for candidates.
+func (x *index) ownUsersWidgets(shortTopic, category string, out []string) []string {
+	for name, o := range x.ownUsers {
+		if matches(o.hints, shortTopic, category, nil, true) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 // candidates appends to out (sorted, without repeats) the instances a message on
-// shortTopic / category about usernames can concern.
+// shortTopic / category about usernames can concern. own holds, for the widgets that name
+// a message's people themselves (hints.messageUsernames), those people: their instances'
+// usernames hints are matched against them instead of usernames.
 //
 // With onlyHub set (the engine's own hubs.* messages, which are about one hub), the
 // candidates are the instances on that hub whose topics and categories let the message
@@ -140,11 +180,16 @@ func matches(h runtime.Hints, shortTopic, category string, usernames []string, a
 // usernames (a role changed on a team hub concerns that person's own hub too) and whose
 // topics and categories let it through. So no widget that listens to hubs.widget.update
 // runs shouldInvalidate on every hub for every config saved anywhere.
-func (x *index) candidates(shortTopic, category string, usernames []string, onlyHub string, out []int64) []int64 {
+func (x *index) candidates(shortTopic, category string, usernames []string, own map[string][]string, onlyHub string, out []int64) []int64 {
 	out = out[:0]
 	keep := func(s idSet, anyUser bool) {
 		for id := range s {
-			if matches(x.entries[id].hints, shortTopic, category, usernames, anyUser) {
+			e := x.entries[id]
+			us := usernames
+			if o, ok := own[e.name]; ok {
+				us = o
+			}
+			if matches(e.hints, shortTopic, category, us, anyUser) {
 				out = append(out, id)
 			}
 		}
@@ -158,6 +203,13 @@ func (x *index) candidates(shortTopic, category string, usernames []string, only
 	}
 	for _, u := range usernames {
 		keep(x.byUser[u], false)
+	}
+	for _, us := range own {
+		for _, u := range us {
+			if !slices.Contains(usernames, u) {
+				keep(x.byUser[u], false)
+			}
+		}
 	}
 	slices.Sort(out)
 	return slices.Compact(out)

@@ -19,13 +19,13 @@ import (
 // instances anywhere whose usernames hint names one of theirs.
 func TestIndexCandidates(t *testing.T) {
 	x := newIndex()
-	x.put(1, "a", runtime.Hints{Topics: []string{"bodhi.update.comment"}, Usernames: []string{"ralph"}})
-	x.put(2, "a", runtime.Hints{Usernames: []string{"ralph", "kalev"}})
-	x.put(3, "b", runtime.Hints{Topics: []string{"pkgdb.acl.update"}})
-	x.put(4, "b", runtime.Hints{Categories: []string{"fedocal", "hubs"}})
-	x.put(5, "c", runtime.Hints{})
-	x.put(6, "c", runtime.Hints{Topics: []string{"hubs.widget.update", "hubs.hub.update"}, Usernames: []string{"duffy"}})
-	x.put(7, "a", runtime.Hints{Topics: []string{"bodhi.update.comment"}, Categories: []string{"buildsys"}})
+	x.put(1, "a", "w1", runtime.Hints{Topics: []string{"bodhi.update.comment"}, Usernames: []string{"ralph"}})
+	x.put(2, "a", "w2", runtime.Hints{Usernames: []string{"ralph", "kalev"}})
+	x.put(3, "b", "w3", runtime.Hints{Topics: []string{"pkgdb.acl.update"}})
+	x.put(4, "b", "w4", runtime.Hints{Categories: []string{"fedocal", "hubs"}})
+	x.put(5, "c", "w5", runtime.Hints{})
+	x.put(6, "c", "w6", runtime.Hints{Topics: []string{"hubs.widget.update", "hubs.hub.update"}, Usernames: []string{"duffy"}})
+	x.put(7, "a", "w7", runtime.Hints{Topics: []string{"bodhi.update.comment"}, Categories: []string{"buildsys"}})
 
 	cases := []struct {
 		name      string
@@ -47,21 +47,51 @@ func TestIndexCandidates(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := x.candidates(c.topic, c.category, c.usernames, c.onlyHub, nil)
+			got := x.candidates(c.topic, c.category, c.usernames, nil, c.onlyHub, nil)
 			if !slices.Equal(got, c.want) {
 				t.Errorf("candidates = %v, want %v", got, c.want)
 			}
 		})
 	}
 
+	t.Run("a widget naming a message's people itself", func(t *testing.T) {
+		x.put(8, "d", "owner", runtime.Hints{Topics: []string{"bodhi.update.comment"}, Usernames: []string{"kalev"}, MessageUsernames: true})
+		defer x.remove(8)
+		if got := x.ownUsersWidgets("bodhi.update.comment", "bodhi", nil); !slices.Equal(got, []string{"owner"}) {
+			t.Errorf("ownUsersWidgets = %v, want [owner]", got)
+		}
+		if got := x.ownUsersWidgets("pkgdb.acl.update", "pkgdb", nil); len(got) != 0 {
+			t.Errorf("ownUsersWidgets for a topic it does not hint = %v", got)
+		}
+		// meta names the commenter (ralph); the widget names the update's owner (kalev).
+		own := map[string][]string{"owner": {"kalev"}}
+		if got := x.candidates("bodhi.update.comment", "bodhi", []string{"ralph"}, own, "", nil); !slices.Equal(got, []int64{1, 2, 5, 8}) {
+			t.Errorf("candidates = %v, want [1 2 5 8]", got)
+		}
+		// Its own answer replaces meta's: the commenter's instance of it is no candidate.
+		x.put(9, "e", "owner", runtime.Hints{Topics: []string{"bodhi.update.comment"}, Usernames: []string{"ralph"}, MessageUsernames: true})
+		if got := x.candidates("bodhi.update.comment", "bodhi", []string{"ralph"}, own, "", nil); !slices.Equal(got, []int64{1, 2, 5, 8}) {
+			t.Errorf("candidates = %v, want [1 2 5 8] (9 hints ralph, whom the widget does not name)", got)
+		}
+		// Without its answer (its function failed), meta's usernames apply.
+		if got := x.candidates("bodhi.update.comment", "bodhi", []string{"ralph"}, nil, "", nil); !slices.Equal(got, []int64{1, 2, 5, 9}) {
+			t.Errorf("candidates = %v, want [1 2 5 9]", got)
+		}
+		x.remove(9)
+		x.remove(8)
+		if len(x.ownUsers) != 0 {
+			t.Errorf("ownUsers after removing its instances: %v", x.ownUsers)
+		}
+	})
+
 	t.Run("re-put and remove", func(t *testing.T) {
-		x.put(1, "a", runtime.Hints{Categories: []string{"bodhi"}})
+		x.put(1, "a", "w1", runtime.Hints{Categories: []string{"bodhi"}})
 		x.remove(2)
 		x.remove(5)
-		if got := x.candidates("bodhi.update.comment", "bodhi", []string{"kalev"}, "", nil); !slices.Equal(got, []int64{1}) {
+		if got := x.candidates("bodhi.update.comment", "bodhi", []string{"kalev"}, nil, "", nil); !slices.Equal(got, []int64{1}) {
 			t.Errorf("candidates = %v, want [1]", got)
 		}
-		if got := x.candidates("hubs.widget.update", "hubs", nil, "a", nil); len(got) != 0 {
+		if got := x.candidates("hubs.widget.update", "hubs", nil, nil, "a", nil); len(got) != 0 {
 			t.Errorf("hub a's own message reached %v, want none", got)
 		}
 		if x.len() != 5 || len(x.byUser["kalev"]) != 0 || len(x.noHints) != 0 || len(x.byHub["a"]) != 2 {
@@ -116,7 +146,7 @@ func TestHintsSweep(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		x.put(inst.ID, inst.Hub, h)
+		x.put(inst.ID, inst.Hub, inst.Name, h)
 	}
 
 	type message struct {
@@ -156,14 +186,30 @@ func TestHintsSweep(t *testing.T) {
 
 	wanted, candidates := 0, 0
 	for _, m := range msgs {
-		ids := x.candidates(m.env.ShortTopic(), m.env.Category(), m.env.Usernames, m.onlyHub, nil)
-		candidates += len(ids)
 		body := m.env.Body
 		if len(body) == 0 {
 			if body, err = m.env.MarshalJSON(); err != nil {
 				t.Fatal(err)
 			}
 		}
+		// The people each widget with hints.messageUsernames names, as the engine asks.
+		batch, err := rt.Message(ctx, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		own := map[string][]string{}
+		for _, name := range x.ownUsersWidgets(m.env.ShortTopic(), m.env.Category(), nil) {
+			names, ok, err := batch.MessageUsernames(name)
+			if err != nil {
+				t.Fatalf("%s: %v", m.name, err)
+			}
+			if ok {
+				own[name] = names
+			}
+		}
+		batch.Close()
+		ids := x.candidates(m.env.ShortTopic(), m.env.Category(), m.env.Usernames, own, m.onlyHub, nil)
+		candidates += len(ids)
 		verdicts, err := rt.Invalidations(ctx, body, insts, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", m.name, err)

@@ -10,10 +10,11 @@ const (
 
 // JS functions counted in hubs_js_calls_total and hubs_js_errors_total.
 const (
-	fnData       = "data"
-	fnInvalidate = "shouldInvalidate"
-	fnHints      = "hints.usernames"
-	fnMeta       = "meta"
+	fnData             = "data"
+	fnInvalidate       = "shouldInvalidate"
+	fnHints            = "hints.usernames"
+	fnMessageUsernames = "hints.messageUsernames"
+	fnMeta             = "meta"
 )
 
 // Metrics are the engine's Prometheus collectors. Like fedmsg.Metrics, a Metrics is a
@@ -76,7 +77,7 @@ func NewMetrics() *Metrics {
 	for _, r := range []string{ResultOK, ResultError} {
 		m.Rebuilds.WithLabelValues(r)
 	}
-	for _, f := range []string{fnData, fnInvalidate, fnHints, fnMeta} {
+	for _, f := range []string{fnData, fnInvalidate, fnHints, fnMessageUsernames, fnMeta} {
 		m.JSCalls.WithLabelValues(f)
 		m.JSErrors.WithLabelValues(f)
 	}

@@ -123,10 +123,10 @@ func TestStaleHintsNotIndexed(t *testing.T) {
 
 	h.e.mu.RLock()
 	defer h.e.mu.RUnlock()
-	if got := h.e.index.candidates("test.ping", "test", []string{"gus"}, "", nil); !slices.Contains(got, w.ID) {
+	if got := h.e.index.candidates("test.ping", "test", []string{"gus"}, nil, "", nil); !slices.Contains(got, w.ID) {
 		t.Fatalf("candidates for the new config's user: %v, want %d among them", got, w.ID)
 	}
-	if got := h.e.index.candidates("test.ping", "test", []string{"fay"}, "", nil); slices.Contains(got, w.ID) {
+	if got := h.e.index.candidates("test.ping", "test", []string{"fay"}, nil, "", nil); slices.Contains(got, w.ID) {
 		t.Fatalf("candidates for the old config's user still include %d: %v", w.ID, got)
 	}
 }

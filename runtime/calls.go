@@ -223,19 +223,66 @@ func (r *Runtime) Template(ctx context.Context, inst Instance, data json.RawMess
 // instance whose call fails says false, and its error is part of the
 // returned error (an errors.Join of *Error); the others still run.
 func (r *Runtime) Invalidations(ctx context.Context, message []byte, insts []Instance, out []bool) ([]bool, error) {
-	out = out[:0]
-	v, msg, err := r.messageVM(ctx, message)
+	b, err := r.Message(ctx, message)
 	if err != nil {
-		return out, err
+		return out[:0], err
 	}
-	defer func() { r.pool.put(v) }()
+	defer b.Close()
+	return b.Invalidations(insts, out)
+}
+
+// MessageBatch is one bus message's frozen JS view on one runtime taken from the pool,
+// for the calls the engine makes about that message: hints.messageUsernames of the
+// widgets that have one, then shouldInvalidate of the candidates. The message is
+// converted to JS once for all of them. Not safe for concurrent use; Close gives the
+// runtime back.
+type MessageBatch struct {
+	r       *Runtime
+	ctx     context.Context
+	message []byte
+	v       *vm
+	msg     goja.Value
+}
+
+// Message starts a MessageBatch for message (a fedmsg envelope as JSON).
+func (r *Runtime) Message(ctx context.Context, message []byte) (*MessageBatch, error) {
+	b := &MessageBatch{r: r, ctx: ctx, message: message}
+	if err := b.take(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// take gets a runtime with the message's view, replacing one an interrupt retired.
+func (b *MessageBatch) take() error {
+	if b.v != nil {
+		b.r.pool.put(b.v)
+		b.v = nil
+	}
+	v, msg, err := b.r.messageVM(b.ctx, b.message)
+	if err != nil {
+		return err
+	}
+	b.v, b.msg = v, msg
+	return nil
+}
+
+// Close gives the runtime back to the pool.
+func (b *MessageBatch) Close() {
+	if b.v != nil {
+		b.r.pool.put(b.v)
+		b.v = nil
+	}
+}
+
+// Invalidations is Runtime.Invalidations on the batch's message.
+func (b *MessageBatch) Invalidations(insts []Instance, out []bool) ([]bool, error) {
+	out = out[:0]
 	var errs []error
 	for _, inst := range insts {
-		if v.broken {
+		if b.v == nil || b.v.broken {
 			// An interrupt retired this runtime: finish the batch on a fresh one.
-			r.pool.put(v)
-			if v, msg, err = r.messageVM(ctx, message); err != nil {
-				v = nil
+			if err := b.take(); err != nil {
 				errs = append(errs, err)
 				for range len(insts) - len(out) {
 					out = append(out, false)
@@ -243,13 +290,49 @@ func (r *Runtime) Invalidations(ctx context.Context, message []byte, insts []Ins
 				return out, errors.Join(errs...)
 			}
 		}
-		ok, err := r.invalidate(v, msg, inst)
+		ok, err := b.r.invalidate(b.v, b.msg, inst)
 		if err != nil {
 			errs = append(errs, err)
 		}
 		out = append(out, ok)
 	}
 	return out, errors.Join(errs...)
+}
+
+// MessageUsernames runs widget's hints.messageUsernames(message): the people the message
+// concerns for that widget, which the engine matches against its instances'
+// hints.usernames in place of fedmsg.meta's usernames. ok is false when the widget has no
+// such function; an error (a throw, a timeout, not an array of strings) is an *Error.
+func (b *MessageBatch) MessageUsernames(widget string) (names []string, ok bool, err error) {
+	w, err := b.r.Widget(widget)
+	if err != nil {
+		return nil, false, err
+	}
+	if !w.Hints.MessageUsernamesFn {
+		return nil, false, nil
+	}
+	if b.v == nil || b.v.broken {
+		if err := b.take(); err != nil {
+			return nil, false, err
+		}
+	}
+	m, err := b.v.sharedModule(w)
+	if err != nil {
+		return nil, false, err
+	}
+	if m.msgUsers == nil {
+		return nil, false, w.contractError("hints.messageUsernames", "", "hints.messageUsernames is no longer a function")
+	}
+	res, err := b.v.run(w, "hints.messageUsernames", b.r.opt.limits.Invalidate, func() (goja.Value, error) {
+		return m.msgUsers(goja.Undefined(), b.msg)
+	})
+	if err != nil {
+		return nil, false, b.r.callError(w, "hints.messageUsernames", err)
+	}
+	if names, ok = stringList(res); !ok || isAbsent(res) {
+		return nil, false, w.contractError("hints.messageUsernames", "", "hints.messageUsernames(message) must return an array of strings")
+	}
+	return names, true, nil
 }
 
 // messageVM takes a runtime from the pool and gives it the frozen JS view of
@@ -320,7 +403,8 @@ func (r *Runtime) Hints(ctx context.Context, inst Instance) (Hints, error) {
 	if err != nil {
 		return Hints{}, err
 	}
-	h := Hints{Topics: w.Hints.Topics, Categories: w.Hints.Categories, Usernames: w.Hints.UsernameList}
+	h := Hints{Topics: w.Hints.Topics, Categories: w.Hints.Categories, Usernames: w.Hints.UsernameList,
+		MessageUsernames: w.Hints.MessageUsernamesFn}
 	if !w.Hints.UsernamesFn {
 		return h, nil
 	}
@@ -363,7 +447,10 @@ func (r *Runtime) Hints(ctx context.Context, inst Instance) (Hints, error) {
 type Hints struct {
 	Topics     []string // matched on the topic after "<prefix>.<env>."
 	Categories []string // the topic's 4th segment
-	Usernames  []string // the message's usernames (fedmsg.meta)
+	Usernames  []string // the message's usernames (fedmsg.meta, or hints.messageUsernames)
+	// MessageUsernames: the widget names a message's people itself
+	// (hints.messageUsernames); the engine asks MessageBatch.MessageUsernames.
+	MessageUsernames bool
 }
 
 // Validate checks a config (from a form or JSON) against the widget's params:

@@ -242,6 +242,52 @@ func TestHints(t *testing.T) {
 	}
 }
 
+// TestMessageUsernames: hints.messageUsernames runs on the batch's one view of the
+// message, its answer must be an array of strings, a throw is an *Error naming the widget,
+// and a widget without it says so (ok false); the batch's shouldInvalidate calls still work
+// after a failure.
+func TestMessageUsernames(t *testing.T) {
+	r := loadWidgets(t, map[string]string{
+		"owner.js": widgetJS(`  hints: { topics: ["a.b"], usernames: (c) => [c.username],
+    messageUsernames: (m) => [m.msg.owner] },
+  shouldInvalidate(m, w) { return m.msg.owner === w.config.username; },`),
+		"bad.js":    widgetJS(`  hints: { messageUsernames: (m) => m.msg.owner },`),
+		"throws.js": widgetJS(`  hints: { messageUsernames: (m) => { throw new Error("nope"); } },`),
+		"plain.js":  widgetJS(`  hints: { topics: ["a.b"] },`),
+	})
+	ctx := context.Background()
+	b, err := r.Message(ctx, []byte(`{"topic":"org.fedoraproject.prod.a.b","msg":{"owner":"kalev"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	names, ok, err := b.MessageUsernames("owner")
+	if err != nil || !ok || !reflect.DeepEqual(names, []string{"kalev"}) {
+		t.Errorf("owner: %v %v %v, want [kalev] true nil", names, ok, err)
+	}
+	if _, ok, err := b.MessageUsernames("plain"); ok || err != nil {
+		t.Errorf("plain: ok %v err %v, want false nil", ok, err)
+	}
+	if _, _, err := b.MessageUsernames("bad"); !errors.Is(err, ErrContract) || !strings.Contains(err.Error(), "must return an array of strings") {
+		t.Errorf("bad: %v", err)
+	}
+	var we *Error
+	if _, _, err := b.MessageUsernames("throws"); !errors.As(err, &we) || we.Widget != "throws" || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("throws: %v", err)
+	}
+	got, err := b.Invalidations([]Instance{
+		{ID: 1, Name: "owner", Config: []byte(`{"username":"kalev"}`)},
+		{ID: 2, Name: "owner", Config: []byte(`{"username":"ralph"}`)},
+	}, nil)
+	if err != nil || !reflect.DeepEqual(got, []bool{true, false}) {
+		t.Errorf("invalidations after the failures = %v, %v", got, err)
+	}
+	h, err := r.Hints(ctx, Instance{ID: 1, Name: "owner", Config: []byte(`{"username":"kalev"}`)})
+	if err != nil || !h.MessageUsernames || !reflect.DeepEqual(h.Usernames, []string{"kalev"}) {
+		t.Errorf("hints = %+v, %v", h, err)
+	}
+}
+
 // TestReload: a new version replaces the old, with a new content hash (also
 // when only a lib changes); a broken one leaves the old in service.
 func TestReload(t *testing.T) {

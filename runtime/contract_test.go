@@ -39,6 +39,7 @@ func TestContractErrors(t *testing.T) {
 		{"hints unknown key", widgetJS("  hints: { topic: ['a.b'] },"), []string{"hints.topic: unknown hint"}, ErrContract},
 		{"hints topics not strings", widgetJS("  hints: { topics: [1] },"), []string{"hints.topics must be an array of strings"}, ErrContract},
 		{"hints usernames wrong", widgetJS("  hints: { usernames: 'ralph' },"), []string{"hints.usernames must be a function"}, ErrContract},
+		{"hints messageUsernames wrong", widgetJS("  hints: { messageUsernames: ['ralph'] },"), []string{"hints.messageUsernames must be a function"}, ErrContract},
 		{"syntax error", "export default {\n  title: 'T',\n  data() { return {; },\n};\n", []string{"w.js:3:"}, ErrCompile},
 		{"bare import", "import fs from 'fs';\n" + widgetJS(""), []string{"w.js:1:", `import "fs": only relative imports`}, ErrCompile},
 		{"import without extension", "import { x } from './lib/x';\n" + widgetJS(""), []string{"write the .js extension"}, ErrCompile},

@@ -234,6 +234,7 @@ type module struct {
 	template   goja.Callable
 	invalidate goja.Callable
 	usernames  goja.Callable
+	msgUsers   goja.Callable // hints.messageUsernames
 	elem       *list.Element
 }
 
@@ -311,6 +312,7 @@ func (v *vm) evaluate(w *Widget) (*module, error) {
 	}
 	if hints, ok := def.Get("hints").(*goja.Object); ok {
 		m.usernames, _ = goja.AssertFunction(hints.Get("usernames"))
+		m.msgUsers, _ = goja.AssertFunction(hints.Get("messageUsernames"))
 	}
 	return m, nil
 }

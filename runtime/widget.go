@@ -59,6 +59,9 @@ type HintSpec struct {
 	Categories   []string `json:"categories,omitempty"`
 	UsernamesFn  bool     `json:"usernames_fn,omitempty"` // hints.usernames is a function of the config
 	UsernameList []string `json:"usernames,omitempty"`    // hints.usernames is a fixed list
+	// MessageUsernamesFn: hints.messageUsernames(message) names the people a message
+	// concerns for this widget, in place of fedmsg.meta's usernames (see MessageBatch).
+	MessageUsernamesFn bool `json:"message_usernames_fn,omitempty"`
 }
 
 // None reports whether the widget declared no hint at all: it is then a
@@ -72,7 +75,7 @@ var paramTypes = []string{"string", "text", "username", "link", "integer", "bool
 var (
 	topMembers   = []string{"name", "title", "description", "params", "hints", "data", "template", "shouldInvalidate"}
 	paramMembers = []string{"type", "label", "help", "required", "default", "choices", "min", "max", "validate"}
-	hintMembers  = []string{"topics", "categories", "usernames"}
+	hintMembers  = []string{"topics", "categories", "usernames", "messageUsernames"}
 )
 
 // display shows a path relative to the working directory when it is below it.
@@ -137,11 +140,11 @@ func (w *Widget) describe(rt *goja.Runtime, def *goja.Object) []*Error {
 	if v := def.Get("hints"); !isAbsent(v) {
 		obj, ok := v.(*goja.Object)
 		if !ok || isArray(obj) {
-			bad([]string{"hints"}, "hints must be an object {topics, categories, usernames}")
+			bad([]string{"hints"}, "hints must be an object {topics, categories, usernames, messageUsernames}")
 		} else {
 			for _, k := range obj.Keys() {
 				if !slices.Contains(hintMembers, k) {
-					bad([]string{"hints", k}, "unknown hint (expected topics, categories or usernames)")
+					bad([]string{"hints", k}, "unknown hint (expected topics, categories, usernames or messageUsernames)")
 				}
 			}
 			var ok bool
@@ -156,6 +159,13 @@ func (w *Widget) describe(rt *goja.Runtime, def *goja.Object) []*Error {
 				w.Hints.UsernamesFn = true
 			} else if w.Hints.UsernameList, ok = stringList(u); !ok {
 				bad([]string{"hints", "usernames"}, "hints.usernames must be a function (config) => [usernames] or an array of strings")
+			}
+			if m := obj.Get("messageUsernames"); !isAbsent(m) {
+				if _, isFn := goja.AssertFunction(m); isFn {
+					w.Hints.MessageUsernamesFn = true
+				} else {
+					bad([]string{"hints", "messageUsernames"}, "hints.messageUsernames must be a function (message) => [usernames]")
+				}
 			}
 		}
 	}

@@ -6,13 +6,31 @@ import { avatar } from "../lib/meta/util.js";
 import { isWidgetUpdate, shortTopic } from "../lib/topics.js";
 import { baseURL, getJSON, query } from "../lib/upstream.js";
 
+// concerned are the people whose pending requests a pkgdb.acl.update changes: the
+// package's point of contact, who answers requests (newer pkgdb), the package's ACL holders
+// (older messages listed them), and the requester. fedmsg.meta names only the requester and
+// the agent, so the widget names them itself (hints.messageUsernames) and is asked only on
+// their hubs.
+function concerned(message) {
+  if (shortTopic(message) !== "pkgdb.acl.update") return [];
+  const msg = message.msg ?? {};
+  const listing = msg.package_listing ?? {};
+  const out = [listing.point_of_contact, msg.username, msg.agent];
+  if (Array.isArray(listing.acls)) for (const a of listing.acls) out.push(a?.fas_name);
+  return out.filter((u) => typeof u === "string" && u !== "");
+}
+
 export default {
   title: "Pending ACL Requests",
   description: "ACL requests on a packager's packages that wait for their review.",
   params: {
     username: { type: "username", required: true, help: "A FAS username." },
   },
-  hints: { topics: ["hubs.widget.update", "pkgdb.acl.update"] },
+  hints: {
+    topics: ["hubs.widget.update", "pkgdb.acl.update"],
+    usernames: (config) => (config.username ? [config.username] : []),
+    messageUsernames: concerned,
+  },
   async data(ctx, config) {
     required(config, "username");
     const base = baseURL(ctx, "pkgdb_url");
@@ -45,13 +63,6 @@ export default {
   },
   shouldInvalidate(message, widget) {
     if (isWidgetUpdate(message, widget)) return true;
-    if (shortTopic(message) !== "pkgdb.acl.update") return false;
-    const u = widget.config.username;
-    const msg = message.msg ?? {};
-    const listing = msg.package_listing ?? {};
-    // The package's point of contact answers requests (newer pkgdb); older messages listed
-    // the package's ACL holders; the requester's own view changes too.
-    if (listing.point_of_contact === u || msg.username === u || msg.agent === u) return true;
-    return Array.isArray(listing.acls) && listing.acls.some((a) => a && a.fas_name === u);
+    return concerned(message).includes(widget.config.username);
   },
 };

@@ -21,6 +21,22 @@ function packageOf(update) {
 // ownerOf is the update's submitter in a bodhi message.
 const ownerOf = (update) => update?.user?.name ?? update?.submitter ?? null;
 
+// ownerConcerned is the packager whose list a bodhi message can change: the owner of the
+// update commented on, or asked / pushed to stable. fedmsg.meta names the commenter and the
+// people a comment mentions, not always the owner, so the widget names its person itself
+// (hints.messageUsernames) and is asked only on that person's hub.
+function ownerConcerned(message) {
+  const topic = shortTopic(message);
+  const msg = message.msg ?? {};
+  if (topic === "bodhi.update.comment") {
+    const c = msg.comment ?? {};
+    return String(c.text ?? "").includes(GIVEAWAY) ? ownerOf(c.update) : null;
+  }
+  // A push asked or done takes the update off the list.
+  if (topic === "bodhi.update.request.stable" || topic === "bodhi.update.complete.stable") return ownerOf(msg.update);
+  return null;
+}
+
 export default {
   title: "Updates Ready for Stable",
   description: "A packager's updates in testing that can be pushed to stable, from Bodhi.",
@@ -29,6 +45,11 @@ export default {
   },
   hints: {
     topics: ["hubs.widget.update", "bodhi.update.comment", "bodhi.update.request.stable", "bodhi.update.complete.stable"],
+    usernames: (config) => (config.username ? [config.username] : []),
+    messageUsernames(message) {
+      const owner = ownerConcerned(message);
+      return typeof owner === "string" ? [owner] : [];
+    },
   },
   async data(ctx, config) {
     required(config, "username");
@@ -67,17 +88,7 @@ export default {
   },
   shouldInvalidate(message, widget) {
     if (isWidgetUpdate(message, widget)) return true;
-    const topic = shortTopic(message);
-    const msg = message.msg ?? {};
-    const u = widget.config.username;
-    if (topic === "bodhi.update.comment") {
-      const c = msg.comment ?? {};
-      return ownerOf(c.update) === u && String(c.text ?? "").includes(GIVEAWAY);
-    }
-    // A push asked or done takes the update off the list.
-    if (topic === "bodhi.update.request.stable" || topic === "bodhi.update.complete.stable") {
-      return ownerOf(msg.update) === u;
-    }
-    return false;
+    const owner = ownerConcerned(message);
+    return owner !== null && owner === widget.config.username;
   },
 };
