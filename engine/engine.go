@@ -662,6 +662,15 @@ func (e *Engine) Subscribe(hub string, lastID uint64) *Subscription {
 	return sub
 }
 
+// Watch says a page of hub is being rendered now: from this call on, hub counts as
+// watched for the replay window (WithReplay's idle time) even before its page's stream
+// connects, so its invalidations are rebuilt and published (WithLazyUnwatched), and kept
+// for that stream. It returns the id to resume from: a page that renders its data after
+// Watch and subscribes with that id misses no update. Call it before reading the data.
+func (e *Engine) Watch(hub string) uint64 {
+	return e.streams.watch(hub, time.Now())
+}
+
 // publish puts u on its hub's stream, and observes the message-to-update latency.
 func (e *Engine) publish(u Update, since time.Time) {
 	if u.Time.IsZero() {

@@ -307,6 +307,33 @@ func TestLazyUnwatched(t *testing.T) {
 	}
 }
 
+// Watch, called as a page renders, makes its hub watched before the page's stream connects:
+// a message in between is rebuilt (even with WithLazyUnwatched) and kept, and a stream that
+// resumes after Watch's id gets it.
+func TestWatchBeforeSubscribe(t *testing.T) {
+	var alice []store.Widget
+	h := newHarness(t, func(st *store.Store) {
+		alice = mustHub(t, st, "alice", store.NewWidget{Name: "activity", Column: store.ColumnLeft, Config: map[string]any{"username": "alice"}})
+	}, WithLazyUnwatched(true))
+	ctx := context.Background()
+	since := h.e.Watch("alice")
+	if _, err := h.e.Data(ctx, alice[0].ID); err != nil { // the page's data, after Watch
+		t.Fatal(err)
+	}
+	m := testMessage("alice", 1, nil)
+	if err := h.e.Receive(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	sub := h.e.Subscribe("alice", since)
+	defer sub.Close()
+	next(t, sub, func(u Update) bool {
+		if u.Kind == KindReload {
+			t.Fatal("a stream resuming from Watch's id was told to reload")
+		}
+		return u.WidgetID == alice[0].ID && decode(t, u.Data)["last"] == m.MsgID
+	})
+}
+
 // Data of an instance the start-up indexing has not reached yet indexes it first, so that
 // the data it caches is invalidated like any other.
 func TestDataIndexesFirst(t *testing.T) {

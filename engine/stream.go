@@ -148,6 +148,23 @@ func (s *streams) subscribe(hub string, lastID uint64) *Subscription {
 	return sub
 }
 
+// watch makes hub's buffer if it has none, as a subscriber would (but with none yet, it
+// lives idleTTL from now), and returns the id of the last update published: a page
+// rendered now resumes its stream after that id and misses nothing published meanwhile.
+func (s *streams) watch(hub string, now time.Time) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	hs := s.hubs[hub]
+	if hs == nil {
+		hs = &hubStream{wake: make(chan struct{}), since: s.lastID}
+		s.hubs[hub] = hs
+	}
+	if hs.subs == 0 {
+		hs.idle = now
+	}
+	return s.lastID
+}
+
 func (s *streams) unsubscribe(hub string, now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

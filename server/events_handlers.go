@@ -38,8 +38,14 @@ func (s *Server) hubEvents(c *fiber.Ctx) error {
 	if l == nil {
 		return err
 	}
+	// Where to resume: the last id the client saw (EventSource's Last-Event-ID when it
+	// reconnects), else ?since= (the id its page was rendered at, engine.Watch).
+	v := c.Get("Last-Event-ID")
+	if v == "" {
+		v = c.Query("since")
+	}
 	var last uint64
-	if v := c.Get("Last-Event-ID"); v != "" {
+	if v != "" {
 		// A malformed id is treated as none: the client gets a reload, not an error.
 		if last, err = strconv.ParseUint(v, 10, 64); err != nil {
 			last = 1

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"regexp"
 	goruntime "runtime"
 	"strings"
 	"testing"
@@ -179,6 +180,37 @@ func TestEvents(t *testing.T) {
 			t.Fatalf("status %d", resp.StatusCode)
 		}
 	})
+}
+
+// A page carries the update id it was rendered at (data-since), and its stream opened with
+// ?since= that id gets what changed in between, also on a hub nobody watched before, with
+// unwatched hubs rebuilt lazily (serve's default): rendering the page made it watched.
+func TestPageStreamResumesFromRender(t *testing.T) {
+	s := newStack(t, server.WebConfig{Heartbeat: 100 * time.Millisecond}, engine.WithLazyUnwatched(true))
+	ctx := context.Background()
+	sticky := s.widgetID("marketing", "sticky")
+	resp, page := s.get(s.client(), "/marketing/")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /marketing/: %d", resp.StatusCode)
+	}
+	m := regexp.MustCompile(`id="hub" data-hub="marketing" data-since="([0-9]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no data-since on the hub page: %.300s", page)
+	}
+	if _, err := s.st.UpdateWidgetConfig(ctx, sticky, json.RawMessage(`{"text":"changed after render"}`)); err != nil {
+		t.Fatal(err)
+	}
+	_, events := s.openEvents("/marketing/events?since="+m[1], nil)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ev := next(t, events, time.Until(deadline))
+		if ev.event == "reload" {
+			t.Fatalf("reload instead of the update made after the render")
+		}
+		if ev.event == "widget" && strings.Contains(ev.data, "changed after render") {
+			return
+		}
+	}
 }
 
 // TestEventsClientsGoAway connects and drops 1,000 event stream clients: every stream must

@@ -25,6 +25,7 @@ type widgetChoice struct {
 
 type hubPage struct {
 	pageBase
+	Since      uint64 // the update id the page's stream resumes after (engine.Watch)
 	Hub        store.Hub
 	FullName   string
 	LeftWidth  int
@@ -38,6 +39,7 @@ type hubPage struct {
 
 type widgetPage struct {
 	pageBase
+	Since  uint64 // as in hubPage
 	Widget widgetView
 }
 
@@ -103,6 +105,9 @@ func (s *Server) hubPage(c *fiber.Ctx) error {
 	if l.hub.UserHub {
 		p.FullName = l.hub.Summary
 	}
+	// Before the data is read: an update made after this is published and kept for the
+	// page's stream, which resumes after p.Since.
+	p.Since = s.web.engine.Watch(l.hub.Name)
 	views := s.renderWidgets(c.UserContext(), l.widgets)
 	for i := range views {
 		v := &views[i]
@@ -174,11 +179,12 @@ func (s *Server) widgetPage(c *fiber.Ctx) error {
 		return s.htmlError(c, fiber.StatusNotFound, "Not found", "The hub "+l.hub.Name+" has no widget "+c.Params("idx")+".")
 	}
 	base := s.base(c, l.hub.Name)
+	since := s.web.engine.Watch(l.hub.Name) // before the data, as in hubPage
 	v := s.renderWidget(c.UserContext(), w)
 	v.Owner, v.CSRF = hasRole(l.roles(base.User), store.RoleOwner), base.CSRF
 	v.First, v.Last = true, true // moving needs the whole column in view
 	base.Title = v.Title + " · " + l.hub.Name
-	return s.renderPage(c, "widget.html", widgetPage{pageBase: base, Widget: v})
+	return s.renderPage(c, "widget.html", widgetPage{pageBase: base, Since: since, Widget: v})
 }
 
 // widgetJSON answers GET /{hub}/{idx}/json: the widget's data, the very bytes a widget

@@ -146,7 +146,9 @@ function start(main) {
 
   setState("connecting");
   preload();
-  const es = new EventSource(`${base}/events`);
+  // From the update id the page was rendered at: what changed since then is sent first.
+  const since = /^[0-9]+$/.test(main.dataset.since || "") ? main.dataset.since : "";
+  const es = new EventSource(`${base}/events` + (since ? `?since=${since}` : ""));
   es.onopen = () => setState("live");
   // EventSource reconnects by itself (sending Last-Event-ID); CLOSED means it gave up.
   es.onerror = () => setState(es.readyState === EventSource.CLOSED ? "offline" : "connecting");

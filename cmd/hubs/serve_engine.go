@@ -23,6 +23,7 @@ type engineFlags struct {
 	widgets           widgetFlags
 	cacheMB           int
 	dev               bool
+	rebuildUnwatched  bool
 	endpoints, topics string
 }
 
@@ -30,6 +31,8 @@ func (f *engineFlags) define(fs *flagSet) {
 	f.widgets.define(fs)
 	fs.envInt(&f.cacheMB, "cache-mb", "HUBS_CACHE_MB", 64, "size of the widget data cache, in MiB")
 	fs.envBool(&f.dev, "dev", "HUBS_DEV", false, "development mode: reload widget code as its files change (and allow /login/dev)")
+	fs.envBool(&f.rebuildUnwatched, "rebuild-unwatched", "HUBS_REBUILD_UNWATCHED", false,
+		"rebuild every invalidated widget at once, also on hubs no page shows (default: those are rebuilt when next viewed)")
 	fs.envString(&f.endpoints, "fedmsg-endpoints", "HUBS_FEDMSG_ENDPOINTS", "",
 		"bus endpoints to subscribe to, comma-separated (Fedora's: tcp://hub.fedoraproject.org:9940); empty: no bus")
 	fs.envString(&f.topics, "fedmsg-topics", "HUBS_FEDMSG_TOPICS", "", "topic prefixes to subscribe to, comma-separated; empty: everything")
@@ -66,7 +69,7 @@ func (f *engineFlags) start(ctx context.Context, st *store.Store) (*pipeline, er
 	}
 	slog.Info("widgets loaded", "folder", f.widgets.widgetsDir, "widgets", len(rt.List()))
 
-	opts := []engine.Option{engine.WithCacheMB(f.cacheMB), engine.WithDev(f.dev)}
+	opts := []engine.Option{engine.WithCacheMB(f.cacheMB), engine.WithDev(f.dev), engine.WithLazyUnwatched(!f.rebuildUnwatched)}
 	helpers, err := os.ReadFile(filepath.Join(f.widgets.staticDir, "h.js"))
 	if err == nil {
 		p.meta, err = engine.NewMeta(ctx, f.widgets.widgetsDir, helpers, 1)
