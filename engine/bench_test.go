@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"math/rand/v2"
 	"os"
 	goruntime "runtime"
 	"slices"
@@ -132,8 +134,11 @@ func newBenchSite(b *testing.B) *benchSite {
 		b.Fatal(err)
 	}
 	b.Cleanup(m.Close)
-	// 256 MB of cache: all 140,000 instances' data fits, as it would in production.
-	e, err := New(st, rt, WithMeta(m), WithCacheMB(256), WithWorkers(benchParallel*goruntime.GOMAXPROCS(0)))
+	// 256 MB of cache: all 140,000 instances' data fits, as it would in production. Lazy
+	// rebuilds of unwatched hubs, as hubs serve runs: each sub-benchmark says which hubs
+	// are watched (watch).
+	e, err := New(st, rt, WithMeta(m), WithCacheMB(256), WithWorkers(benchParallel*goruntime.GOMAXPROCS(0)),
+		WithLazyUnwatched(true))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -156,6 +161,39 @@ func newBenchSite(b *testing.B) *benchSite {
 		b.Fatalf("engine holds %d instances, want %d", len(site.ids), len(widgetRows))
 	}
 	return site
+}
+
+// watch opens a stream on each of hubs, as that many open pages would, and returns the
+// function that closes them. Only watched hubs' invalidations are rebuilt and published.
+func (s *benchSite) watch(hubs []string) func() {
+	subs := make([]*Subscription, len(hubs))
+	for i, h := range hubs {
+		subs[i] = s.e.Subscribe(h, 0)
+	}
+	return func() {
+		for _, sub := range subs {
+			sub.Close()
+		}
+		// Past the replay window at once: the next sub-benchmark's hubs alone are watched.
+		s.e.streams.sweep(time.Now().Add(s.e.streams.idleTTL + time.Second))
+	}
+}
+
+// hubs returns every hub of the site (all) and n of them picked at random with a fixed
+// seed (some): the pages open at a moment on a site of 20,000 people.
+func (s *benchSite) hubs(n int) (all, some []string) {
+	seen := map[string]bool{}
+	for _, id := range s.ids {
+		if h := s.e.instances[id].hub; !seen[h] {
+			seen[h] = true
+			all = append(all, h)
+		}
+	}
+	slices.Sort(all)
+	r := rand.New(rand.NewPCG(1, 2))
+	some = slices.Clone(all)
+	r.Shuffle(len(some), func(i, j int) { some[i], some[j] = some[j], some[i] })
+	return all, some[:min(n, len(some))]
 }
 
 // idle waits until no rebuild is queued or running.
@@ -237,16 +275,22 @@ func (s *benchSite) receive(ctx context.Context, b *testing.B, i int) {
 	}
 }
 
-// BenchmarkEngine: 140,000 widget instances on 20,000 user hubs, real fixture messages.
+// BenchmarkEngine: 140,000 widget instances on 20,000 user hubs, real fixture messages,
+// the engine as hubs serve runs it (rebuilds at once only on watched hubs).
 //
-//   - throughput: messages pushed as fast as they go through parse -> meta usernames ->
-//     hint index -> shouldInvalidate -> queued rebuilds; the clock stops when every
-//     rebuild is done. msg/s is the figure; rebuilds/msg shows the coalescing.
-//   - burst: the same messages handed over as the intake does, one after another without
-//     waiting for rebuilds, timed until the last rebuild; invalidations/msg against
-//     rebuilds/msg shows the coalescing, mean-queue and max-queue the backlog it acts on.
-//   - latency-100/s: one message every 10 ms; p50/p99/max from message received to each
-//     update published.
+//   - steps: one message's parse, meta.js, hint index and shouldInvalidate, without
+//     rebuilds: where the time of the message path goes.
+//   - rebuild/<widget>: one data() rebuild of a hot instance of that widget.
+//   - throughput/<watched>: messages pushed as fast as they go through parse -> meta
+//     usernames -> hint index -> shouldInvalidate -> rebuilds queued; the clock stops when
+//     every rebuild is done. all-watched: a page open on each of the 20,000 hubs (every
+//     invalidation rebuilt and published: the worst case, the same work as
+//     --rebuild-unwatched); 1000-watched: pages open on 1,000 hubs picked at random.
+//   - burst: as throughput/all-watched, but the messages are handed over as the intake
+//     does and the backlog is sampled: invalidations/msg against rebuilds/msg is the
+//     coalescing, mean-queue and max-queue the backlog it acts on.
+//   - latency-100/s/<watched>: one message every 10 ms; p50/p99/max from message received
+//     to each update published.
 func BenchmarkEngine(b *testing.B) {
 	site := newBenchSite(b)
 	ctx := context.Background()
@@ -284,11 +328,18 @@ func BenchmarkEngine(b *testing.B) {
 	b.Logf("cache warmed (%d builds, %d failed) in %v", len(site.hot), failed.Load(), time.Since(warm))
 	slices.Sort(built)
 
+	all, some := site.hubs(1000)
+	watched := []struct {
+		name string
+		hubs []string
+	}{{"all-watched", all}, {"1000-watched", some}}
+
 	// The steps of one message alone, without the rebuilds: where the time goes.
 	b.Run("steps", func(b *testing.B) {
 		var parse, meta, index, invalidate time.Duration
 		var ids []int64
 		var verdicts []bool
+		var names []string
 		for i := range b.N {
 			t0 := time.Now()
 			env, err := fedmsg.Parse(site.frames[i%len(site.frames)])
@@ -300,15 +351,24 @@ func BenchmarkEngine(b *testing.B) {
 				b.Fatal(err)
 			}
 			t2 := time.Now()
+			batch, err := site.e.rt.Message(ctx, env.Body)
+			if err != nil {
+				b.Fatal(err)
+			}
 			site.e.mu.RLock()
-			ids = site.e.index.candidates(env.ShortTopic(), env.Category(), env.Usernames, nil, "", ids)
+			names = site.e.index.ownUsersWidgets(env.ShortTopic(), env.Category(), names[:0])
+			site.e.mu.RUnlock()
+			own := site.e.messageUsernames(batch, names)
+			site.e.mu.RLock()
+			ids = site.e.index.candidates(env.ShortTopic(), env.Category(), env.Usernames, own, "", ids)
 			insts := make([]runtime.Instance, 0, len(ids))
 			for _, id := range ids {
 				insts = append(insts, site.e.instances[id].runtimeInstance())
 			}
 			site.e.mu.RUnlock()
 			t3 := time.Now()
-			verdicts, _ = site.e.rt.Invalidations(ctx, env.Body, insts, verdicts)
+			verdicts, _ = batch.Invalidations(insts, verdicts)
+			batch.Close()
 			t4 := time.Now()
 			parse, meta, index, invalidate = parse+t1.Sub(t0), meta+t2.Sub(t1), index+t3.Sub(t2), invalidate+t4.Sub(t3)
 		}
@@ -319,53 +379,64 @@ func BenchmarkEngine(b *testing.B) {
 		b.ReportMetric(float64(invalidate.Microseconds())/n, "shouldInvalidate-µs")
 	})
 
-	// One rebuild of a hot instance (data() with its archive query, cached): the unit of
-	// work behind every update. Only the instances that built at warm-up: the repository's
-	// widgets cannot reach their upstreams here.
-	b.Run("rebuild", func(b *testing.B) {
-		if len(built) == 0 {
-			b.Skip("no instance builds here")
-		}
-		for i := range b.N {
-			in := site.e.lookup(built[i%len(built)])
-			site.e.mu.RLock()
-			key := cacheKey(in.id, in.configHash, "")
-			site.e.mu.RUnlock()
-			if _, err := site.e.runBuild(ctx, in, key, in.generation()); err != nil {
+	// One rebuild of a hot instance of each widget (data() with its archive query,
+	// cached): the unit of work behind every update. Only the instances that built at
+	// warm-up: the repository's widgets cannot reach their upstreams here.
+	byWidget := map[string][]int64{}
+	for _, id := range built {
+		byWidget[site.e.instances[id].name] = append(byWidget[site.e.instances[id].name], id)
+	}
+	widgets := slices.Sorted(maps.Keys(byWidget))
+	for _, name := range widgets {
+		b.Run("rebuild/"+name, func(b *testing.B) {
+			ids := byWidget[name]
+			for i := range b.N {
+				in := site.e.lookup(ids[i%len(ids)])
+				site.e.mu.RLock()
+				key := cacheKey(in.id, in.configHash, "")
+				site.e.mu.RUnlock()
+				if _, err := site.e.runBuild(ctx, in, key, in.generation()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+
+	rebuilds := func() float64 {
+		m := site.e.metrics
+		return value(m.Rebuilds.WithLabelValues(ResultOK)) + value(m.Rebuilds.WithLabelValues(ResultError))
+	}
+	for _, w := range watched {
+		b.Run("throughput/"+w.name, func(b *testing.B) {
+			defer site.watch(w.hubs)()
+			if err := site.e.settle(time.Now().Add(10 * time.Minute)); err != nil {
 				b.Fatal(err)
 			}
-		}
-	})
-
-	b.Run("throughput", func(b *testing.B) {
-		rebuilds := value(site.e.metrics.Rebuilds.WithLabelValues(ResultOK)) + value(site.e.metrics.Rebuilds.WithLabelValues(ResultError))
-		calls := value(site.e.metrics.JSCalls.WithLabelValues(fnInvalidate))
-		b.ResetTimer()
-		start := time.Now()
-		for i := range b.N {
-			site.receive(ctx, b, i)
-		}
-		site.e.idle()
-		elapsed := time.Since(start)
-		b.StopTimer()
-		after := value(site.e.metrics.Rebuilds.WithLabelValues(ResultOK)) + value(site.e.metrics.Rebuilds.WithLabelValues(ResultError))
-		b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msg/s")
-		b.ReportMetric((after-rebuilds)/float64(b.N), "rebuilds/msg")
-		b.ReportMetric((value(site.e.metrics.JSCalls.WithLabelValues(fnInvalidate))-calls)/float64(b.N), "candidates/msg")
-	})
+			rebuilt := rebuilds()
+			calls := value(site.e.metrics.JSCalls.WithLabelValues(fnInvalidate))
+			b.ResetTimer()
+			start := time.Now()
+			for i := range b.N {
+				site.receive(ctx, b, i)
+			}
+			site.e.idle()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msg/s")
+			b.ReportMetric((rebuilds()-rebuilt)/float64(b.N), "rebuilds/msg")
+			b.ReportMetric((value(site.e.metrics.JSCalls.WithLabelValues(fnInvalidate))-calls)/float64(b.N), "candidates/msg")
+		})
+	}
 
 	// A bus burst as the intake delivers it: its consumer hands each message to the
 	// handler as soon as the previous call returns (fedmsg.Handler: one at a time, in
 	// arrival order) and never waits for rebuilds, so the N messages pile invalidations
 	// onto the queue while the workers rebuild, and coalescing (queued once; at most one
 	// more while running) can act. The clock runs from the first message to the moment
-	// every rebuild they caused has finished. invalidations/msg against rebuilds/msg is
-	// the coalescing; handoff-msg/s is the rate the messages went in at.
+	// every rebuild they caused has finished. Every hub watched.
 	b.Run("burst", func(b *testing.B) {
+		defer site.watch(all)()
 		m := site.e.metrics
-		rebuilds := func() float64 {
-			return value(m.Rebuilds.WithLabelValues(ResultOK)) + value(m.Rebuilds.WithLabelValues(ResultError))
-		}
 		// Nothing left over from the sub-benchmarks before.
 		if err := site.e.settle(time.Now().Add(10 * time.Minute)); err != nil {
 			b.Fatal(err)
@@ -399,39 +470,45 @@ func BenchmarkEngine(b *testing.B) {
 		b.ReportMetric(float64(maxQueue), "max-queue")
 	})
 
-	b.Run("latency-100/s", func(b *testing.B) {
-		var mu sync.Mutex
-		var lat []time.Duration
-		observe := func(d time.Duration) {
+	for _, w := range watched {
+		b.Run("latency-100/s/"+w.name, func(b *testing.B) {
+			defer site.watch(w.hubs)()
+			if err := site.e.settle(time.Now().Add(10 * time.Minute)); err != nil {
+				b.Fatal(err)
+			}
+			var mu sync.Mutex
+			var lat []time.Duration
+			observe := func(d time.Duration) {
+				mu.Lock()
+				lat = append(lat, d)
+				mu.Unlock()
+			}
+			site.e.observe.Store(&observe)
+			defer site.e.observe.Store(nil)
+			tick := time.NewTicker(10 * time.Millisecond)
+			defer tick.Stop()
+			b.ResetTimer()
+			for i := range b.N {
+				<-tick.C
+				site.receive(ctx, b, i)
+			}
+			site.e.idle()
+			b.StopTimer()
 			mu.Lock()
-			lat = append(lat, d)
-			mu.Unlock()
-		}
-		site.e.observe.Store(&observe)
-		defer site.e.observe.Store(nil)
-		tick := time.NewTicker(10 * time.Millisecond)
-		defer tick.Stop()
-		b.ResetTimer()
-		for i := range b.N {
-			<-tick.C
-			site.receive(ctx, b, i)
-		}
-		site.e.idle()
-		b.StopTimer()
-		mu.Lock()
-		defer mu.Unlock()
-		if len(lat) == 0 {
-			b.Fatal("no update published")
-		}
-		slices.Sort(lat)
-		pct := func(p float64) float64 {
-			return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
-		}
-		b.ReportMetric(pct(0.5), "p50-ms")
-		b.ReportMetric(pct(0.99), "p99-ms")
-		b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-ms")
-		b.ReportMetric(float64(len(lat))/float64(b.N), "updates/msg")
-	})
+			defer mu.Unlock()
+			if len(lat) == 0 {
+				b.Fatal("no update published")
+			}
+			slices.Sort(lat)
+			pct := func(p float64) float64 {
+				return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
+			}
+			b.ReportMetric(pct(0.5), "p50-ms")
+			b.ReportMetric(pct(0.99), "p99-ms")
+			b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-ms")
+			b.ReportMetric(float64(len(lat))/float64(b.N), "updates/msg")
+		})
+	}
 }
 
 // BenchmarkDataHit is the page-load path: Data of a cached instance.

@@ -71,15 +71,33 @@ func (v *vm) natives() *goja.Object {
 		if err != nil {
 			return fail("ctx.messages.grep: %v", err)
 		}
-		msgs := res.Messages
-		if msgs == nil {
-			msgs = []json.RawMessage{}
+		// The answer is built as JS values from the archive's JSON by the Go builder (a
+		// third of JSON.parse's cost; a feed's rebuild is mostly this), not frozen: the
+		// widget owns it, as it would own JSON.parse's result.
+		size := 64
+		for _, m := range res.Messages {
+			size += len(m) + 1
 		}
-		b, err := json.Marshal(map[string]any{"raw_messages": msgs, "count": len(msgs), "total": res.Total, "pages": res.Pages})
+		b := make([]byte, 0, size)
+		b = append(b, `{"raw_messages":[`...)
+		for i, m := range res.Messages {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, m...)
+		}
+		b = append(b, `],"count":`...)
+		b = strconv.AppendInt(b, int64(len(res.Messages)), 10)
+		b = append(b, `,"total":`...)
+		b = strconv.AppendInt(b, int64(res.Total), 10)
+		b = append(b, `,"pages":`...)
+		b = strconv.AppendInt(b, int64(res.Pages), 10)
+		b = append(b, '}')
+		val, err := v.jsonToValue(b, false)
 		if err != nil {
 			return fail("ctx.messages.grep: %v", err)
 		}
-		return ok(string(b))
+		return ok(val)
 	})
 	_ = o.Set("count", func(c goja.FunctionCall) goja.Value {
 		dc := call()
@@ -109,7 +127,11 @@ func (v *vm) natives() *goja.Object {
 		if err != nil {
 			return fail("ctx.user: %v", err)
 		}
-		return ok(string(b))
+		val, err := v.jsonToValue(b, false)
+		if err != nil {
+			return fail("ctx.user: %v", err)
+		}
+		return ok(val)
 	})
 	_ = o.Set("now", func(goja.FunctionCall) goja.Value {
 		return v.rt.ToValue(v.r.opt.now().UnixMilli())

@@ -200,7 +200,7 @@
       error(msg, fields) { natives.log("error", String(msg), JSON.stringify(fields ?? {})); },
     });
     const messages = Object.freeze({
-      grep(q) { return asPromise(() => JSON.parse(failure(natives.grep(JSON.stringify(q ?? {})))[1])); },
+      grep(q) { return asPromise(() => failure(natives.grep(JSON.stringify(q ?? {})))[1]); },
       count(q) { return asPromise(() => failure(natives.count(JSON.stringify(q ?? {})))[1]); },
     });
     return Object.freeze({
@@ -211,7 +211,7 @@
         });
       },
       messages,
-      user(name) { return asPromise(() => JSON.parse(failure(natives.user(String(name)))[1])); },
+      user(name) { return asPromise(() => failure(natives.user(String(name)))[1]); },
       now() { return new Date(natives.now()); },
       log,
       hub,
