@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -205,6 +206,83 @@ func TestGrepMessages(t *testing.T) {
 	for _, bad := range refused {
 		t.Run("refused "+bad.name, func(t *testing.T) {
 			if _, _, err := s.GrepMessages(ctx, bad.q); !errors.Is(err, store.ErrInvalid) {
+				t.Fatalf("got %v, want ErrInvalid", err)
+			}
+		})
+	}
+}
+
+func TestHistogramMessages(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	for _, m := range grepCorpus() {
+		if _, err := s.ArchiveMessage(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// render is the buckets as "total:category=n,... | ..." in bucket order.
+	render := func(bs []store.HistogramBucket) string {
+		parts := make([]string, len(bs))
+		for i, b := range bs {
+			cats := make([]string, 0, len(b.Categories))
+			for c, n := range b.Categories {
+				cats = append(cats, fmt.Sprintf("%s=%d", c, n))
+			}
+			slices.Sort(cats)
+			parts[i] = fmt.Sprintf("%d:%s", b.Total, strings.Join(cats, ","))
+		}
+		return strings.Join(parts, " | ")
+	}
+	tests := []struct {
+		name string
+		q    store.GrepQuery
+		step time.Duration
+		want string
+	}{
+		// Messages n = 0..9 are at t0 + n minutes.
+		{"all in one", store.GrepQuery{Start: t0, End: t0.Add(10 * time.Minute)}, 10 * time.Minute,
+			"10:badges=1,bodhi=3,buildsys=2,fas=1,git=2,pagure=1"},
+		{"edges: start inclusive, end exclusive", store.GrepQuery{Start: t0.Add(time.Minute), End: t0.Add(5 * time.Minute)}, 2 * time.Minute,
+			"2:bodhi=1,buildsys=1 | 2:fas=1,git=1"},
+		{"last interval shorter", store.GrepQuery{Start: t0, End: t0.Add(5 * time.Minute)}, 2 * time.Minute,
+			"2:bodhi=2 | 2:buildsys=1,git=1 | 1:fas=1"},
+		{"empty intervals stay", store.GrepQuery{Start: t0.Add(-2 * time.Minute), End: t0.Add(time.Minute)}, time.Minute,
+			"0: | 0: | 1:bodhi=1"},
+		{"filtered by user", store.GrepQuery{Usernames: []string{"ralph"}, Start: t0, End: t0.Add(10 * time.Minute)}, 5 * time.Minute,
+			"2:bodhi=1,buildsys=1 | 2:badges=1,git=1"},
+		{"filtered by category", store.GrepQuery{Categories: []string{"bodhi"}, Start: t0, End: t0.Add(10 * time.Minute)}, 5 * time.Minute,
+			"2:bodhi=2 | 1:bodhi=1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bs, err := s.HistogramMessages(ctx, tt.q, tt.step)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := render(bs); got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+			for i, b := range bs {
+				if want := tt.q.Start.Add(time.Duration(i) * tt.step); !b.Start.Equal(want) {
+					t.Errorf("bucket %d starts %v, want %v", i, b.Start, want)
+				}
+			}
+		})
+	}
+	refused := []struct {
+		name string
+		q    store.GrepQuery
+		step time.Duration
+	}{
+		{"no start", store.GrepQuery{End: t0}, time.Minute},
+		{"no end", store.GrepQuery{Start: t0}, time.Minute},
+		{"end before start", store.GrepQuery{Start: t0, End: t0.Add(-time.Minute)}, time.Minute},
+		{"step under a second", store.GrepQuery{Start: t0, End: t0.Add(time.Minute)}, time.Millisecond},
+		{"too many intervals", store.GrepQuery{Start: t0, End: t0.Add(1001 * time.Second)}, time.Second},
+	}
+	for _, bad := range refused {
+		t.Run("refused "+bad.name, func(t *testing.T) {
+			if _, err := s.HistogramMessages(ctx, bad.q, bad.step); !errors.Is(err, store.ErrInvalid) {
 				t.Fatalf("got %v, want ErrInvalid", err)
 			}
 		})
