@@ -83,6 +83,19 @@ func (h Host) CountMessages(ctx context.Context, q runtime.GrepQuery) (int, erro
 	return h.Store.CountMessages(ctx, h.query(q))
 }
 
+// HistogramMessages counts what GrepMessages would find per interval of step and category.
+func (h Host) HistogramMessages(ctx context.Context, q runtime.GrepQuery, step time.Duration) ([]runtime.HistogramBucket, error) {
+	bs, err := h.Store.HistogramMessages(ctx, h.query(q), step)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]runtime.HistogramBucket, len(bs))
+	for i, b := range bs {
+		out[i] = runtime.HistogramBucket{Start: b.Start, Total: b.Total, Categories: b.Categories}
+	}
+	return out, nil
+}
+
 // User returns what ctx.user(name) shows, or (nil, nil) for an unknown user.
 func (h Host) User(ctx context.Context, name string) (map[string]any, error) {
 	u, err := h.Store.GetUser(ctx, name)

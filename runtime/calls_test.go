@@ -22,6 +22,7 @@ import (
 type archiveHost struct {
 	mu       sync.Mutex
 	queries  []GrepQuery
+	steps    []time.Duration
 	messages []json.RawMessage
 }
 
@@ -40,6 +41,19 @@ func (h *archiveHost) CountMessages(ctx context.Context, q GrepQuery) (int, erro
 	defer h.mu.Unlock()
 	h.queries = append(h.queries, q)
 	return 41, nil
+}
+
+// HistogramMessages answers with two buckets whose counts say which query
+// arrived: the real counting is tested in store/.
+func (h *archiveHost) HistogramMessages(ctx context.Context, q GrepQuery, step time.Duration) ([]HistogramBucket, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.queries = append(h.queries, q)
+	h.steps = append(h.steps, step)
+	return []HistogramBucket{
+		{Start: q.Start, Total: 3, Categories: map[string]int{"bodhi": 2, "koji": 1}},
+		{Start: q.Start.Add(step), Total: 0},
+	}, nil
 }
 
 func (h *archiveHost) User(ctx context.Context, name string) (map[string]any, error) {
@@ -117,6 +131,67 @@ func TestDataHostAPI(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"msg":"built"`) || !strings.Contains(logs.String(), `"widget":"host"`) || !strings.Contains(logs.String(), `"js.n":1`) {
 		t.Errorf("log: %s", logs.String())
+	}
+}
+
+const histogramWidget = `
+export default {
+  title: "Histogram",
+  async data(ctx, config) {
+    const refusals = [];
+    for (const q of [
+      { usernames: ["ralph"], start: 1000, end: 1100 },
+      { usernames: ["ralph"], end: 1100, step: 60 },
+      { start: 1000, end: 1100, step: 0.5 },
+      { start: 1000, end: 1100, step: 60, rows: 5 },
+      { start: 1000, end: 1100, step: 60, topicz: "x" },
+    ]) {
+      try { await ctx.messages.histogram(q); refusals.push("accepted"); } catch (e) { refusals.push(e.message); }
+    }
+    const h = await ctx.messages.histogram({ usernames: "ralph", categories: ["bodhi", "koji"], start: 1000, end: 1100, step: 60 });
+    return { h, refusals };
+  },
+  template(d, h) { return h.html` + "`<p>${d.h.total}</p>`" + `; },
+};
+`
+
+// TestDataHistogram: ctx.messages.histogram passes its filters, interval and step to the
+// host, answers {start, end, step, total, buckets} in epoch seconds (the last interval cut
+// at end), and refuses what a histogram cannot mean.
+func TestDataHistogram(t *testing.T) {
+	host := &archiveHost{}
+	r := loadWidgets(t, map[string]string{"histogram.js": histogramWidget}, WithHost(host))
+	out, err := r.Data(context.Background(), Instance{ID: 1, Name: "histogram", Hub: "h"}, Hub{Name: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"h": map[string]any{"start": 1000.0, "end": 1100.0, "step": 60.0, "total": 3.0, "buckets": []any{
+			map[string]any{"start": 1000.0, "end": 1060.0, "total": 3.0, "categories": map[string]any{"bodhi": 2.0, "koji": 1.0}},
+			map[string]any{"start": 1060.0, "end": 1100.0, "total": 0.0, "categories": map[string]any{}},
+		}},
+		"refusals": []any{
+			"ctx.messages.histogram: step must be a number of seconds, at least 1",
+			"ctx.messages.histogram: start and end are required",
+			"ctx.messages.histogram: step must be a number of seconds, at least 1",
+			"ctx.messages.histogram: rows means nothing to a histogram",
+			`ctx.messages.histogram: unknown query field "topicz"`,
+		},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("data:\n got %v\nwant %v", got, want)
+	}
+	if len(host.queries) != 1 || len(host.steps) != 1 {
+		t.Fatalf("host asked %d times, want once", len(host.queries))
+	}
+	wantQ := GrepQuery{Usernames: []string{"ralph"}, Categories: []string{"bodhi", "koji"},
+		Start: time.Unix(1000, 0).UTC(), End: time.Unix(1100, 0).UTC()}
+	if !reflect.DeepEqual(host.queries[0], wantQ) || host.steps[0] != time.Minute {
+		t.Errorf("query %+v step %v, want %+v step 1m", host.queries[0], host.steps[0], wantQ)
 	}
 }
 

@@ -114,6 +114,25 @@ func (v *vm) natives() *goja.Object {
 		}
 		return ok(n)
 	})
+	_ = o.Set("histogram", func(c goja.FunctionCall) goja.Value {
+		dc := call()
+		if v.r.opt.host == nil {
+			return fail("ctx.messages.histogram: no message archive configured")
+		}
+		q, step, err := parseHistogramQuery(c.Argument(0).String())
+		if err != nil {
+			return fail("ctx.messages.histogram: %v", err)
+		}
+		buckets, err := v.r.opt.host.HistogramMessages(dc.ctx, q, step)
+		if err != nil {
+			return fail("ctx.messages.histogram: %v", err)
+		}
+		val, err := v.jsonToValue(histogramJSON(q, step, buckets), false)
+		if err != nil {
+			return fail("ctx.messages.histogram: %v", err)
+		}
+		return ok(val)
+	})
 	_ = o.Set("user", func(c goja.FunctionCall) goja.Value {
 		dc := call()
 		if v.r.opt.host == nil {
@@ -228,6 +247,70 @@ func parseGrepQuery(s string) (GrepQuery, error) {
 		return GrepQuery{}, fmt.Errorf("rows and page must not be negative")
 	}
 	return q, nil
+}
+
+// parseHistogramQuery reads ctx.messages.histogram's argument: grep's filters, start and
+// end (both required), and step, the length of an interval in seconds.
+func parseHistogramQuery(s string) (GrepQuery, time.Duration, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(s), &raw); err != nil {
+		return GrepQuery{}, 0, fmt.Errorf("the query must be an object")
+	}
+	for _, k := range []string{"rows", "page", "order"} {
+		if _, ok := raw[k]; ok {
+			return GrepQuery{}, 0, fmt.Errorf("%s means nothing to a histogram", k)
+		}
+	}
+	var step float64
+	if err := json.Unmarshal(raw["step"], &step); err != nil || step < 1 {
+		return GrepQuery{}, 0, fmt.Errorf("step must be a number of seconds, at least 1")
+	}
+	delete(raw, "step")
+	rest, err := json.Marshal(raw)
+	if err != nil {
+		return GrepQuery{}, 0, err
+	}
+	q, err := parseGrepQuery(string(rest))
+	if err != nil {
+		return GrepQuery{}, 0, err
+	}
+	if q.Start.IsZero() || q.End.IsZero() {
+		return GrepQuery{}, 0, fmt.Errorf("start and end are required")
+	}
+	return q, time.Duration(step * float64(time.Second)), nil
+}
+
+// histogramJSON is ctx.messages.histogram's answer: {start, end, step, total, buckets:
+// [{start, end, total, categories: {name: n}}]}, times in epoch seconds.
+func histogramJSON(q GrepQuery, step time.Duration, buckets []HistogramBucket) []byte {
+	secs := func(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+	type bucket struct {
+		Start      float64        `json:"start"`
+		End        float64        `json:"end"`
+		Total      int            `json:"total"`
+		Categories map[string]int `json:"categories"`
+	}
+	out := struct {
+		Start   float64  `json:"start"`
+		End     float64  `json:"end"`
+		Step    float64  `json:"step"`
+		Total   int      `json:"total"`
+		Buckets []bucket `json:"buckets"`
+	}{Start: secs(q.Start), End: secs(q.End), Step: step.Seconds(), Buckets: make([]bucket, len(buckets))}
+	for i, b := range buckets {
+		end := b.Start.Add(step)
+		if end.After(q.End) {
+			end = q.End
+		}
+		cats := b.Categories
+		if cats == nil {
+			cats = map[string]int{}
+		}
+		out.Buckets[i] = bucket{Start: secs(b.Start), End: secs(end), Total: b.Total, Categories: cats}
+		out.Total += b.Total
+	}
+	b, _ := json.Marshal(out) // plain numbers, strings and maps: cannot fail
+	return b
 }
 
 // parseWhen reads epoch seconds, or an ISO 8601 string (JSON.stringify turns

@@ -16,6 +16,10 @@ type Host interface {
 	GrepMessages(ctx context.Context, q GrepQuery) (GrepResult, error)
 	// CountMessages counts what GrepMessages would find, ignoring Rows and Page.
 	CountMessages(ctx context.Context, q GrepQuery) (int, error)
+	// HistogramMessages counts what GrepMessages would find in the consecutive
+	// intervals of length step from q.Start to q.End (both set), in all and by
+	// category, ignoring Rows, Page and Order.
+	HistogramMessages(ctx context.Context, q GrepQuery, step time.Duration) ([]HistogramBucket, error)
 	// User returns what is known of a user as JSON-able data, or (nil, nil)
 	// when there is no such user (data() then sees null).
 	User(ctx context.Context, name string) (map[string]any, error)
@@ -41,6 +45,14 @@ type GrepResult struct {
 	Messages []json.RawMessage
 	Total    int // messages matching, over all pages
 	Pages    int
+}
+
+// HistogramBucket is one interval of a histogram: when it starts, how many
+// messages fell in it, and how many of those per category.
+type HistogramBucket struct {
+	Start      time.Time
+	Total      int
+	Categories map[string]int
 }
 
 // Hub is what data() sees as ctx.hub: the hub the widget instance sits on.

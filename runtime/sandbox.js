@@ -202,6 +202,7 @@
     const messages = Object.freeze({
       grep(q) { return asPromise(() => failure(natives.grep(JSON.stringify(q ?? {})))[1]); },
       count(q) { return asPromise(() => failure(natives.count(JSON.stringify(q ?? {})))[1]); },
+      histogram(q) { return asPromise(() => failure(natives.histogram(JSON.stringify(q ?? {})))[1]); },
     });
     return Object.freeze({
       fetch(url, opts) {
