@@ -22,7 +22,7 @@
 // A processor may throw on a message shaped unlike the service's usual ones:
 // that field then falls back to its empty value, and the other fields stand.
 
-import { normalize, avatar } from "./meta/util.js";
+import { normalize, avatar, recallMeta, rememberMeta } from "./meta/util.js";
 export { clearCaches, setAccounts } from "./meta/util.js";
 import { processors } from "./meta/registry.js";
 import { conglomerateMessages } from "./meta/conglomerate.js";
@@ -273,7 +273,27 @@ export function packages(env) {
  * whether it stands for one message or many: {subtitle, link, icon,
  * secondary_icon, usernames, packages, topics, categories, start_time,
  * end_time, timestamp (the mean), msg_ids}.
+ *
+ * It describes each message once per module evaluation: an envelope whose
+ * msg_id (a non-empty string) an earlier call described gets that answer
+ * again (see recallMeta in ./meta/util.js), so a feed's rebuild describes
+ * only the messages new since the last one. meta() itself does not
+ * remember: its other callers (shouldInvalidate, the hint index) see each
+ * message once.
  */
 export function conglomerate(envelopes) {
-  return conglomerateMessages(envelopes, meta, context);
+  return conglomerateMessages(envelopes, rememberedMeta, context);
+}
+
+// rememberedMeta is meta() through the memo. Its answers are shared between
+// calls, so conglomerateMessages only reads them (its entries are copies).
+function rememberedMeta(env) {
+  const id = env.msg_id;
+  if (typeof id !== "string" || id === "") return meta(env);
+  let r = recallMeta(id);
+  if (r === undefined) {
+    r = meta(env);
+    rememberMeta(id, r);
+  }
+  return r;
 }

@@ -21,6 +21,10 @@ function sortedUnion(lists) {
 }
 
 // template holds what every entry has, whether it groups one message or many.
+// It only reads the messages' descriptions, and what it returns shares no
+// object with them (texts are copied, lists built anew): a description may
+// be one conglomerate() remembered from an earlier call and hands out again
+// (meta.js), so a caller or a merge that changes an entry must not change it.
 function template(cs, metaOf) {
   const metas = cs.map((c) => metaOf(c));
   const times = cs.map((c) => num(c.env.timestamp)).filter((t) => t !== null);
@@ -53,7 +57,8 @@ function safe(f, self, a, b) {
 /**
  * conglomerateMessages groups envelopes using each processor's
  * conglomerators; contextOf gives a message's context (with its processor)
- * and meta its description. Entries keep the input's order.
+ * and meta its description, which is read and never changed. Entries keep
+ * the input's order.
  */
 export function conglomerateMessages(envelopes, meta, contextOf) {
   if (!Array.isArray(envelopes)) return [];

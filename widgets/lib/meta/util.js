@@ -43,11 +43,52 @@ function junkName(s) {
 }
 
 /**
- * clearCaches empties the avatar URL cache: for benchmarks that want the
- * cold cost, and for hosts that want memory back.
+ * clearCaches empties the avatar URL cache and the memo of meta()'s answers:
+ * for benchmarks that want the cold cost, and for hosts that want memory back.
  */
 export function clearCaches() {
   avatarCache = new Map();
+  forgetMeta();
+}
+
+// The memo of meta()'s answers by msg_id, for conglomerate(): a feed
+// rebuilt after a bus message conglomerates the same page as last time plus
+// that message, and describing the page again was most of a rebuild. One
+// msg_id is one message (the archive is idempotent on it), so an answer
+// stays right for as long as the accounts table it was made with (see
+// setAccounts). The module is evaluated once per widget instance on the
+// server, so the memo belongs to one feed and needs to hold only its page
+// (at most 100 messages) and the messages about to join it. Two generations
+// of MEMO_GEN bound it: when the current one is full it becomes the previous
+// one and the one before is dropped; a hit in the previous one moves to the
+// current, so the page in use survives every turn (a single Map cleared when
+// full would make one rebuild in every few hundred a cold one).
+const MEMO_GEN = 256;
+let memoNow = new Map();
+let memoPrev = new Map();
+
+/** recallMeta returns the answer remembered for msg_id, or undefined. */
+export function recallMeta(msgID) {
+  let r = memoNow.get(msgID);
+  if (r === undefined) {
+    r = memoPrev.get(msgID);
+    if (r !== undefined) rememberMeta(msgID, r);
+  }
+  return r;
+}
+
+/** rememberMeta keeps meta()'s answer r for msg_id. */
+export function rememberMeta(msgID, r) {
+  if (memoNow.size >= MEMO_GEN) {
+    memoPrev = memoNow;
+    memoNow = new Map();
+  }
+  memoNow.set(msgID, r);
+}
+
+function forgetMeta() {
+  memoNow = new Map();
+  memoPrev = new Map();
 }
 
 /** emailAvatar returns the Libravatar URL for an e-mail address (MD5 of it). */
@@ -190,7 +231,8 @@ let accounts = new Map();
 /**
  * setAccounts installs the nick/e-mail -> Fedora username table used to
  * resolve people in IRC and Bugzilla messages. It takes a plain object or a
- * Map and replaces the previous table.
+ * Map and replaces the previous table (and empties the memo of meta()'s
+ * answers, which were made with the previous one).
  */
 export function setAccounts(table) {
   const next = new Map();
@@ -200,6 +242,7 @@ export function setAccounts(table) {
     for (const k of Object.keys(table)) next.set(k, String(table[k]));
   }
   accounts = next;
+  forgetMeta(); // answers made with the old table may name other people
 }
 
 /** account resolves an IRC nick or e-mail to a Fedora username, or returns it as is. */

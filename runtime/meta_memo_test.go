@@ -1,0 +1,327 @@
+package runtime_test
+
+// Tests of the memo through which conglomerate() (widgets/lib/meta.js)
+// reuses meta()'s answer for a msg_id it met in an earlier call of the same
+// module evaluation: a feed rebuild describes only the messages new since
+// the last one. Run through the real runtime, where an instance's module
+// state lasts between its data() calls.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"hubs/runtime"
+)
+
+const memoWidget = "metamemo"
+
+// memoRuntime loads testdata/meta/metamemo.js beside a copy of widgets/lib's
+// meta files (see metaRuntime).
+func memoRuntime(t testing.TB, opts ...runtime.Option) *runtime.Runtime {
+	t.Helper()
+	root := t.TempDir()
+	copyFile(t, "testdata/meta/"+memoWidget+".js", filepath.Join(root, memoWidget+".js"))
+	copyFile(t, "../widgets/lib/meta.js", filepath.Join(root, "lib", "meta.js"))
+	files, err := filepath.Glob("../widgets/lib/meta/*.js")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("meta service files: %v (found %d)", err, len(files))
+	}
+	for _, f := range files {
+		copyFile(t, f, filepath.Join(root, "lib", "meta", filepath.Base(f)))
+	}
+	helpers, err := os.ReadFile("../static/h.js")
+	if err != nil {
+		t.Fatalf("template helpers: %v", err)
+	}
+	r, err := runtime.New(append([]runtime.Option{runtime.WithHelpers(helpers), runtime.WithPoolSize(1)}, opts...)...)
+	if err != nil {
+		t.Fatalf("new runtime: %v", err)
+	}
+	if err := r.LoadDir(context.Background(), root); err != nil {
+		t.Fatalf("load memo widget: %v", err)
+	}
+	return r
+}
+
+// callMemo runs the memo widget's data() for instance id (one module
+// evaluation per id) and decodes its result into out.
+func callMemo(t testing.TB, r *runtime.Runtime, id int64, config any, out any) {
+	t.Helper()
+	cfg, err := json.Marshal(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Data(context.Background(), runtime.Instance{ID: id, Name: memoWidget, Hub: "test", Config: cfg}, runtime.Hub{Name: "test"})
+	if err != nil {
+		t.Fatalf("memo widget data(): %v", err)
+	}
+	if err := json.Unmarshal(res, out); err != nil {
+		t.Fatalf("memo widget result: %v", err)
+	}
+}
+
+// entries is conglomerate()'s output for one list of envelopes, decoded.
+type entries = []map[string]any
+
+// conglomerateIn runs conglomerate(envs) in instance id's module.
+func conglomerateIn(t testing.TB, r *runtime.Runtime, id int64, envs []json.RawMessage) entries {
+	t.Helper()
+	var got []entries
+	callMemo(t, r, id, map[string]any{"groups": [][]json.RawMessage{envs}}, &got)
+	if len(got) != 1 {
+		t.Fatalf("%d results for one group", len(got))
+	}
+	return got[0]
+}
+
+// memoCorpus is every list of envelopes the memo is tested on: each
+// conglomeration example, and the 372 meta fixtures in pages of a feed's
+// size. The fixtures reuse msg_ids for different messages (copied from one
+// test to another), which the archive never does (it is idempotent on
+// msg_id): where a page of the meta fixtures repeats one, the repeat gets an
+// id of its own. Examples keep theirs and run each in a module of its own.
+func memoCorpus(t *testing.T) []memoCase {
+	t.Helper()
+	var out []memoCase
+	for _, path := range []string{
+		"../testdata/fedmsg/conglomerate_examples.jsonl",
+		"testdata/meta/conglomerate_builds.jsonl",
+		"testdata/meta/conglomerate_heldout.jsonl",
+	} {
+		for i, ex := range readJSONL[congExample](t, path) {
+			out = append(out, memoCase{fmt.Sprintf("%s/%d %s", filepath.Base(path), i, ex.Source.Class), ex.Originals})
+		}
+	}
+	envs := uniqueIDs(t, metaEnvelopes(t))
+	const rows = 60
+	for i := 0; i < len(envs); i += rows {
+		out = append(out, memoCase{fmt.Sprintf("meta_examples/%d-%d", i, min(i+rows, len(envs))), envs[i:min(i+rows, len(envs))]})
+	}
+	return out
+}
+
+// memoCase is one list of envelopes to conglomerate.
+type memoCase struct {
+	name string
+	envs []json.RawMessage
+}
+
+// metaEnvelopes are the 372 fixture envelopes of meta_examples.jsonl.
+func metaEnvelopes(t testing.TB) []json.RawMessage {
+	t.Helper()
+	recs := readJSONL[metaRecord](t, "../testdata/fedmsg/meta_examples.jsonl")
+	envs := make([]json.RawMessage, len(recs))
+	now := time.Now().UTC()
+	for i := range recs {
+		fillDynamic(t, &recs[i], now)
+		envs[i] = recs[i].Msg
+	}
+	return envs
+}
+
+// uniqueIDs gives every repeat of a msg_id an id of its own ("<id>#<n>").
+func uniqueIDs(t testing.TB, envs []json.RawMessage) []json.RawMessage {
+	t.Helper()
+	seen := map[string]int{}
+	out := make([]json.RawMessage, len(envs))
+	for i, raw := range envs {
+		out[i] = raw
+		var env map[string]any
+		if err := json.Unmarshal(raw, &env); err != nil {
+			t.Fatal(err)
+		}
+		id, ok := env["msg_id"].(string)
+		if !ok {
+			continue
+		}
+		seen[id]++
+		if seen[id] == 1 {
+			continue
+		}
+		env["msg_id"] = fmt.Sprintf("%s#%d", id, seen[id])
+		b, err := json.Marshal(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = b
+	}
+	return out
+}
+
+// TestMetaMemoTwice: conglomerating the same envelopes again in the same
+// module (the second time from the memo) gives the same entries as the
+// first time, in a fresh module, did.
+func TestMetaMemoTwice(t *testing.T) {
+	r := memoRuntime(t)
+	id := int64(1000)
+	for _, c := range memoCorpus(t) {
+		name, envs := c.name, c.envs
+		t.Run(name, func(t *testing.T) {
+			id++
+			cold := conglomerateIn(t, r, id, envs)
+			warm := conglomerateIn(t, r, id, envs)
+			if len(cold) == 0 {
+				t.Fatal("no entries")
+			}
+			if !reflect.DeepEqual(cold, warm) {
+				t.Errorf("second call differs:\nfirst  %s\nsecond %s", mustJSON(cold), mustJSON(warm))
+			}
+		})
+	}
+}
+
+// TestMetaMemoNewerMessage: a rebuild that finds one message more than the
+// last (a feed's usual rebuild) gives what a fresh module gives for the
+// same list, whatever the memo held.
+func TestMetaMemoNewerMessage(t *testing.T) {
+	r := memoRuntime(t)
+	id := int64(2000)
+	for _, c := range memoCorpus(t) {
+		name, envs := c.name, c.envs
+		if len(envs) < 2 {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			warmID, coldID := id+1, id+2
+			id += 2
+			conglomerateIn(t, r, warmID, envs[1:])
+			warm := conglomerateIn(t, r, warmID, envs)
+			cold := conglomerateIn(t, r, coldID, envs)
+			if !reflect.DeepEqual(cold, warm) {
+				t.Errorf("with the memo of the older messages:\n%s\nfresh:\n%s", mustJSON(warm), mustJSON(cold))
+			}
+		})
+	}
+	// A feed page sliding over the fixtures one new message at a time, as
+	// the memo and its bound see it over many rebuilds.
+	t.Run("sliding page", func(t *testing.T) {
+		envs := uniqueIDs(t, metaEnvelopes(t))
+		const rows = 60
+		slideID := id + 1
+		id++
+		for k := len(envs) - rows; k >= 0; k-- {
+			warm := conglomerateIn(t, r, slideID, envs[k:k+rows])
+			if k%25 != 0 {
+				continue
+			}
+			id++
+			if cold := conglomerateIn(t, r, id, envs[k:k+rows]); !reflect.DeepEqual(cold, warm) {
+				t.Fatalf("page at %d differs from a fresh module's:\n%s\nfresh:\n%s", k, mustJSON(warm), mustJSON(cold))
+			}
+		}
+	})
+}
+
+// TestMetaMemoKeys: what is remembered and what empties the memo. The
+// memo trusts that one msg_id is one message (the archive's rule), so a
+// second, different message under a remembered msg_id shows the first one's
+// usernames: that is how the test sees a memo hit.
+func TestMetaMemoKeys(t *testing.T) {
+	r := memoRuntime(t)
+	env := func(id any, agent string) map[string]any {
+		e := map[string]any{
+			"topic":     "org.fedoraproject.prod.nosuchservice.thing.happened",
+			"timestamp": 1457538778,
+			"msg":       map[string]any{"agent": agent},
+		}
+		if id != nil {
+			e["msg_id"] = id
+		}
+		return e
+	}
+	cases := []struct {
+		name    string
+		id      any            // the msg_id of both calls' message (nil: none)
+		between map[string]any // a data() config run between the two calls
+		want    string         // the second call's username
+	}{
+		{"string msg_id remembered", "2016-aaaa", nil, "alice"},
+		{"no msg_id", nil, nil, "bob"},
+		{"number msg_id", 42, nil, "bob"},
+		{"empty msg_id", "", nil, "bob"},
+		{"clearCaches empties the memo", "2016-bbbb", map[string]any{"clear": true}, "bob"},
+		{"setAccounts empties the memo", "2016-cccc", map[string]any{"accounts": map[string]string{"nick": "someone"}}, "bob"},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			id := int64(3000 + i)
+			var got []entries
+			callMemo(t, r, id, map[string]any{"groups": []any{[]any{env(c.id, "alice")}}}, &got)
+			if u := got[0][0]["usernames"]; !reflect.DeepEqual(u, []any{"alice"}) {
+				t.Fatalf("first call: usernames %v, want [alice]", u)
+			}
+			if c.between != nil {
+				var ignored any
+				callMemo(t, r, id, c.between, &ignored)
+			}
+			callMemo(t, r, id, map[string]any{"groups": []any{[]any{env(c.id, "bob")}}}, &got)
+			if u := got[0][0]["usernames"]; !reflect.DeepEqual(u, []any{c.want}) {
+				t.Errorf("second call: usernames %v, want [%s]", u, c.want)
+			}
+		})
+	}
+}
+
+// TestMetaMemoCallerChanges: a caller that changes every entry conglomerate
+// handed it (arrays pushed to and reordered, text replaced) changes nothing
+// the next call returns: remembered answers are never handed out.
+func TestMetaMemoCallerChanges(t *testing.T) {
+	r := memoRuntime(t)
+	id := int64(4000)
+	for _, c := range memoCorpus(t) {
+		name, envs := c.name, c.envs
+		t.Run(name, func(t *testing.T) {
+			id++
+			var got []struct{ Before, After entries }
+			callMemo(t, r, id, map[string]any{"groups": [][]json.RawMessage{envs}, "vandalise": true}, &got)
+			if len(got) != 1 || len(got[0].Before) == 0 {
+				t.Fatalf("no entries: %s", mustJSON(got))
+			}
+			if !reflect.DeepEqual(got[0].Before, got[0].After) {
+				t.Errorf("after the caller changed the first call's entries:\n%s\nbefore:\n%s", mustJSON(got[0].After), mustJSON(got[0].Before))
+			}
+		})
+	}
+}
+
+// BenchmarkFeedRebuild measures the feed widget's share of a rebuild that
+// is conglomerate() over its page (60 messages, the default 20 rows times
+// three), one data() call per iteration, in one instance's module:
+//   - memo: one new message on top of the last rebuild's page, the usual
+//     rebuild after a bus message;
+//   - fresh: every message of the page new, which is what every rebuild
+//     cost before the memo (the avatar cache is warm in both).
+func BenchmarkFeedRebuild(b *testing.B) {
+	r := memoRuntime(b, runtime.WithLimits(runtime.Limits{Invalidate: time.Second, Data: time.Minute}))
+	envs := metaEnvelopes(b)
+	const rows = 60
+	for i, mode := range []string{"memo", "fresh"} {
+		b.Run(mode, func(b *testing.B) {
+			id := int64(5000 + i)
+			var n int
+			callMemo(b, r, id, map[string]any{"load": envs}, &n)
+			if n != len(envs) {
+				b.Fatalf("loaded %d of %d envelopes", n, len(envs))
+			}
+			step := map[string]any{"rebuild": true, "rows": rows, "fresh": mode == "fresh"}
+			for range rows { // fill the page, warm the caches
+				callMemo(b, r, id, step, &n)
+			}
+			if n == 0 {
+				b.Fatal("no entries")
+			}
+			b.ResetTimer()
+			cpu0 := processCPU()
+			for range b.N {
+				callMemo(b, r, id, step, &n)
+			}
+			b.ReportMetric(float64(b.N)/(processCPU()-cpu0).Seconds(), "rebuilds/cpu-s")
+		})
+	}
+}
