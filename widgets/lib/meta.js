@@ -275,9 +275,10 @@ export function packages(env) {
  * end_time, timestamp (the mean), msg_ids}.
  *
  * It describes each message once per module evaluation: an envelope whose
- * msg_id (a non-empty string) an earlier call described gets that answer
- * again (see recallMeta in ./meta/util.js), so a feed's rebuild describes
- * only the messages new since the last one. meta() itself does not
+ * msg_id (a non-empty string) was described before, in this call or an
+ * earlier one, gets that answer again (see recallMeta in ./meta/util.js), so
+ * a feed's rebuild describes only the messages new since the last one. One
+ * msg_id must be one message, as in the archive. meta() itself does not
  * remember: its other callers (shouldInvalidate, the hint index) see each
  * message once.
  */
