@@ -268,6 +268,43 @@ func TestMetaMemoKeys(t *testing.T) {
 	}
 }
 
+// TestMetaMemoBound: the memo holds a bounded number of answers (two
+// generations of 128 in lib/meta/util.js): a message described before 100
+// newer ones is still remembered, one described before 300 is not.
+func TestMetaMemoBound(t *testing.T) {
+	r := memoRuntime(t)
+	env := func(id, agent string) map[string]any {
+		return map[string]any{
+			"topic":  "org.fedoraproject.prod.nosuchservice.thing.happened",
+			"msg_id": id,
+			"msg":    map[string]any{"agent": agent},
+		}
+	}
+	cases := []struct {
+		newer int
+		want  string
+	}{
+		{100, "alice"},
+		{300, "bob"},
+	}
+	for i, c := range cases {
+		t.Run(fmt.Sprintf("%d newer", c.newer), func(t *testing.T) {
+			id := int64(6000 + i)
+			var got []entries
+			callMemo(t, r, id, map[string]any{"groups": []any{[]any{env("old", "alice")}}}, &got)
+			newer := make([]any, c.newer)
+			for k := range newer {
+				newer[k] = env(fmt.Sprintf("new-%d", k), "carol")
+			}
+			callMemo(t, r, id, map[string]any{"groups": []any{newer}}, &got)
+			callMemo(t, r, id, map[string]any{"groups": []any{[]any{env("old", "bob")}}}, &got)
+			if u := got[0][0]["usernames"]; !reflect.DeepEqual(u, []any{c.want}) {
+				t.Errorf("usernames %v, want [%s]", u, c.want)
+			}
+		})
+	}
+}
+
 // TestMetaMemoCallerChanges: a caller that changes every entry conglomerate
 // handed it (arrays pushed to and reordered, text replaced) changes nothing
 // the next call returns: remembered answers are never handed out.
@@ -295,8 +332,9 @@ func TestMetaMemoCallerChanges(t *testing.T) {
 // three), one data() call per iteration, in one instance's module:
 //   - memo: one new message on top of the last rebuild's page, the usual
 //     rebuild after a bus message;
-//   - fresh: every message of the page new, which is what every rebuild
-//     cost before the memo (the avatar cache is warm in both).
+//   - fresh: every message of the page new (each copied under a new msg_id,
+//     which costs too): the memo's worst case, every answer described again
+//     (the avatar cache is warm in both).
 func BenchmarkFeedRebuild(b *testing.B) {
 	r := memoRuntime(b, runtime.WithLimits(runtime.Limits{Invalidate: time.Second, Data: time.Minute}))
 	envs := metaEnvelopes(b)

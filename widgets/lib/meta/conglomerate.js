@@ -111,8 +111,9 @@ function safe(f, self, a, b) {
 /**
  * conglomerateMessages groups envelopes using each processor's
  * conglomerators; contextOf gives a message's context (with its processor)
- * and meta its description, which is read and never changed. Entries keep
- * the input's order.
+ * and meta its description (at least subtitle, link, icon, secondary_icon,
+ * usernames and packages, as meta() returns them), which is read and never
+ * changed. Entries keep the input's order.
  */
 export function conglomerateMessages(envelopes, meta, contextOf) {
   if (!Array.isArray(envelopes)) return [];

@@ -61,9 +61,11 @@ export function clearCaches() {
 // (at most 100 messages) and the messages about to join it. Two generations
 // of MEMO_GEN bound it: when the current one is full it becomes the previous
 // one and the one before is dropped; a hit in the previous one moves to the
-// current, so the page in use survives every turn (a single Map cleared when
-// full would make one rebuild in every few hundred a cold one).
-const MEMO_GEN = 256;
+// current, so a page of up to MEMO_GEN messages that gains one message per
+// rebuild misses only that one, every time (a single Map cleared when full
+// would make one rebuild in every few hundred a cold one). At most 256
+// answers, about 0.5 MB of goja objects.
+const MEMO_GEN = 128;
 let memoNow = new Map();
 let memoPrev = new Map();
 
