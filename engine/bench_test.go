@@ -62,7 +62,6 @@ func newBenchSite(b *testing.B) *benchSite {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer meta.Close()
 
 	site := &benchSite{users: map[string]bool{}}
 	users := site.users
@@ -128,15 +127,13 @@ func newBenchSite(b *testing.B) *benchSite {
 	if err := rt.LoadDir(ctx, dir); err != nil {
 		b.Fatal(err)
 	}
-	m, err := NewMeta(ctx, "../widgets", helpersJS(b), 0)
-	if err != nil {
+	if err := rt.LoadMeta(ctx, "../widgets"); err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(m.Close)
 	// 256 MB of cache: all 140,000 instances' data fits, as it would in production. Lazy
 	// rebuilds of unwatched hubs, as hubs serve runs: each sub-benchmark says which hubs
 	// are watched (watch).
-	e, err := New(st, rt, WithMeta(m), WithCacheMB(256), WithWorkers(benchParallel*goruntime.GOMAXPROCS(0)),
+	e, err := New(st, rt, WithCacheMB(256), WithWorkers(benchParallel*goruntime.GOMAXPROCS(0)),
 		WithLazyUnwatched(true))
 	if err != nil {
 		b.Fatal(err)
@@ -270,17 +267,14 @@ func (e *Engine) settle(deadline time.Time) error {
 }
 
 // receive is what the intake and Receive do for one message, minus the archive (measured
-// on its own in store's benchmarks): parse the frames, fedmsg.meta's usernames, then the
-// engine.
+// on its own in store's benchmarks): parse the frames, then the engine (fedmsg.meta's
+// usernames, hint index, shouldInvalidate, rebuilds queued).
 func (s *benchSite) receive(ctx context.Context, b *testing.B, i int) {
 	env, err := fedmsg.Parse(s.frames[i%len(s.frames)])
 	if err != nil {
 		b.Fatal(err)
 	}
 	env.Received = time.Now()
-	if env.Usernames, env.Packages, err = s.e.Extract(env); err != nil {
-		b.Fatal(err)
-	}
 	if err := s.e.Handle(ctx, env); err != nil {
 		b.Fatal(err)
 	}
@@ -360,14 +354,14 @@ func BenchmarkEngine(b *testing.B) {
 				b.Fatal(err)
 			}
 			t1 := time.Now()
-			if env.Usernames, env.Packages, err = site.e.Extract(env); err != nil {
-				b.Fatal(err)
-			}
-			t2 := time.Now()
 			batch, err := site.e.rt.Message(ctx, env.Body)
 			if err != nil {
 				b.Fatal(err)
 			}
+			if env.Usernames, env.Packages, err = batch.Meta(); err != nil {
+				b.Fatal(err)
+			}
+			t2 := time.Now()
 			site.e.mu.RLock()
 			names = site.e.index.ownUsersWidgets(env.ShortTopic(), env.Category(), names[:0])
 			site.e.mu.RUnlock()

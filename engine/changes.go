@@ -141,7 +141,7 @@ func (e *Engine) sendInternal(ctx context.Context, what, hub string, msg map[str
 		e.log.Error("engine: internal message", "topic", what, "err", err)
 		return
 	}
-	if err := e.handle(ctx, env, hub); err != nil && ctx.Err() == nil {
+	if err := e.handle(ctx, env, hub, false); err != nil && ctx.Err() == nil {
 		e.log.Error("engine: internal message", "topic", env.Topic, "err", err)
 	}
 }

@@ -53,7 +53,6 @@ type options struct {
 	topicPrefix string
 	metrics     *Metrics
 	log         *slog.Logger
-	meta        *Meta
 	dev         bool
 	lazy        bool
 	startWait   time.Duration
@@ -87,10 +86,6 @@ func WithMetrics(m *Metrics) Option { return func(o *options) { o.metrics = m } 
 
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
-
-// WithMeta sets the fedmsg.meta runner used for the usernames of messages that come
-// without them (Handle) and by Extract. Without one, the fedmsg default extractor is used.
-func WithMeta(m *Meta) Option { return func(o *options) { o.meta = m } }
 
 // WithDev turns on hot reload of widget code (HUBS_DEV / --dev): the runtime's widgets
 // folder is watched from Start on.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -10,17 +11,14 @@ import (
 	"hubs/store"
 )
 
-// Receive is the bus intake's handler: it archives env (idempotent on msg_id, with the
-// usernames and packages the intake's extractor found) and then runs Handle, in that
-// order so that a data() rebuilt for the message finds it in the archive. A failure to
-// archive is returned, and invalidation still runs: the widgets may not need the archive.
+// Receive is the bus intake's handler: Handle, plus the archive. The message is archived
+// (idempotent on msg_id, with its usernames and packages) after the widgets' verdicts and
+// before the rebuilds they call for are queued, so that a data() rebuilt for the message
+// finds it in the archive, and no runtime is held during the archive's round trip. A
+// failure to archive is returned, and the rebuilds still run: the widgets may not need
+// the archive.
 func (e *Engine) Receive(ctx context.Context, env *fedmsg.Envelope) error {
-	_, aerr := e.store.ArchiveMessage(ctx, archived(env))
-	herr := e.Handle(ctx, env)
-	if aerr != nil {
-		return fmt.Errorf("engine: %w", aerr)
-	}
-	return herr
+	return e.handle(ctx, env, "", true)
 }
 
 // archived is env as the archive stores it.
@@ -38,80 +36,123 @@ func archived(env *fedmsg.Envelope) store.Message {
 	}
 }
 
-// Extract finds the usernames and packages of a message with the widgets' fedmsg.meta
-// (widgets/lib/meta.js, see Meta), falling back to fedmsg's default extractor when no Meta
-// is configured. It is a fedmsg.Extractor for the intake.
-func (e *Engine) Extract(env *fedmsg.Envelope) (usernames, packages []string, err error) {
-	if e.opt.meta == nil {
-		return fedmsg.DefaultExtractor(env)
-	}
-	u, p, err := e.opt.meta.Extract(context.Background(), env)
-	e.metrics.countJS(fnMeta, 1, err)
-	return u, p, err
-}
-
-// Handle runs one message through invalidation: the candidates from the hint index (its
-// short topic, its category, its usernames; env.Usernames, or Extract's when nil), their
-// shouldInvalidate in one batch, and a rebuild queued for each that said true. It returns
-// once the rebuilds are queued; the updates follow. Widget failures are logged and
-// counted, not returned: one broken widget must not fail a message for the others.
+// Handle runs one message through invalidation: when it comes without usernames
+// (env.Usernames nil), the widgets' fedmsg.meta finds its usernames and packages
+// (runtime.LoadMeta; fedmsg's default extractor when none is loaded or it fails) and sets
+// them on env; then the candidates from the hint index (its short topic, its category,
+// its usernames), their shouldInvalidate, and a rebuild queued for each that said true.
+// fedmsg.meta, hints.messageUsernames and shouldInvalidate all run in one batch on one
+// JS view of the message. It returns once the rebuilds are queued; the updates follow.
+// Widget failures are logged and counted, not returned: one broken widget must not fail
+// a message for the others.
 func (e *Engine) Handle(ctx context.Context, env *fedmsg.Envelope) error {
-	return e.handle(ctx, env, "")
+	return e.handle(ctx, env, "", false)
 }
 
-// handle is Handle; onlyHub, for the engine's own messages, limits the candidates to that
-// hub's instances, whatever their usernames hint, and the instances hinting one of the
-// message's usernames (see index.candidates).
-func (e *Engine) handle(ctx context.Context, env *fedmsg.Envelope, onlyHub string) error {
+// handle is Handle, and Receive with archive. onlyHub, for the engine's own messages,
+// limits the candidates to that hub's instances, whatever their usernames hint, and the
+// instances hinting one of the message's usernames (see index.candidates).
+func (e *Engine) handle(ctx context.Context, env *fedmsg.Envelope, onlyHub string, archive bool) error {
 	if env.Received.IsZero() {
 		env.Received = time.Now()
 	}
-	usernames := env.Usernames
-	if usernames == nil {
-		var err error
-		if usernames, _, err = e.Extract(env); err != nil {
-			usernames, _, _ = fedmsg.DefaultExtractor(env)
+	body, err := envelopeJSON(env)
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	js := &messageJS{e: e, ctx: ctx, env: env, body: body}
+	defer js.close()
+	if env.Usernames == nil {
+		if err := js.meta(); err != nil {
+			return err
 		}
 	}
-	body := env.Body
-	if len(body) == 0 {
-		// An envelope made in Go rather than received: shouldInvalidate sees it as
-		// fedmsg would have sent it.
-		var err error
-		if body, err = env.MarshalJSON(); err != nil {
-			return fmt.Errorf("engine: message %s: %w", env.MsgID, err)
+	cands, verdicts, err := e.verdicts(js, onlyHub)
+	// The runtime goes back before the archive's round trip: the rebuilds need it.
+	js.close()
+	var aerr error
+	if archive {
+		if _, aerr = e.store.ArchiveMessage(ctx, archived(env)); aerr != nil {
+			aerr = fmt.Errorf("engine: %w", aerr)
 		}
 	}
-	topic, category := env.ShortTopic(), env.Category()
-	// The message's JS view is made once, and only when some widget is asked about it.
-	var batch *runtime.MessageBatch
-	defer func() {
-		if batch != nil {
-			batch.Close()
+	for i, yes := range verdicts {
+		if yes {
+			e.metrics.Invalidations.Inc()
+			e.schedule(cands[i], env.Received)
 		}
-	}()
-	open := func() error {
-		if batch != nil {
-			return nil
+	}
+	return errors.Join(aerr, err)
+}
+
+// messageJS is the JS side of one message: a runtime batch holding its view, taken when
+// first needed and given back by close.
+type messageJS struct {
+	e     *Engine
+	ctx   context.Context
+	env   *fedmsg.Envelope
+	body  []byte
+	batch *runtime.MessageBatch
+}
+
+func (m *messageJS) get() (*runtime.MessageBatch, error) {
+	if m.batch == nil {
+		b, err := m.e.rt.Message(m.ctx, m.body)
+		if err != nil {
+			return nil, fmt.Errorf("engine: message %s: %w", m.env.MsgID, err)
 		}
-		var err error
-		if batch, err = e.rt.Message(ctx, body); err != nil {
-			return fmt.Errorf("engine: message %s: %w", env.MsgID, err)
-		}
+		m.batch = b
+	}
+	return m.batch, nil
+}
+
+func (m *messageJS) close() {
+	if m.batch != nil {
+		m.batch.Close()
+		m.batch = nil
+	}
+}
+
+// meta sets the message's usernames and packages from the widgets' fedmsg.meta, or from
+// fedmsg's default extractor when none is loaded or it fails.
+func (m *messageJS) meta() error {
+	env := m.env
+	if !m.e.rt.HasMeta() {
+		env.Usernames, env.Packages, _ = fedmsg.DefaultExtractor(env)
 		return nil
 	}
+	batch, err := m.get()
+	if err != nil {
+		return err
+	}
+	u, p, err := batch.Meta()
+	m.e.metrics.countJS(fnMeta, 1, err)
+	if err != nil {
+		m.e.logWidgetError("fedmsg.meta", fnMeta, err)
+		u, p, _ = fedmsg.DefaultExtractor(env)
+	}
+	env.Usernames, env.Packages = u, p
+	return nil
+}
+
+// verdicts finds the message's candidates in the hint index (asking hints.messageUsernames
+// of the widgets that have one) and their shouldInvalidate.
+func (e *Engine) verdicts(js *messageJS, onlyHub string) ([]*instance, []bool, error) {
+	env := js.env
+	topic, category := env.ShortTopic(), env.Category()
 	e.mu.RLock()
 	ownWidgets := e.index.ownUsersWidgets(topic, category, nil)
 	e.mu.RUnlock()
 	var own map[string][]string
 	if len(ownWidgets) > 0 {
-		if err := open(); err != nil {
-			return err
+		batch, err := js.get()
+		if err != nil {
+			return nil, nil, err
 		}
 		own = e.messageUsernames(batch, ownWidgets)
 	}
 	e.mu.RLock()
-	ids := e.index.candidates(topic, category, usernames, own, onlyHub, nil)
+	ids := e.index.candidates(topic, category, env.Usernames, own, onlyHub, nil)
 	cands := make([]*instance, 0, len(ids))
 	insts := make([]runtime.Instance, 0, len(ids))
 	for _, id := range ids {
@@ -122,26 +163,21 @@ func (e *Engine) handle(ctx context.Context, env *fedmsg.Envelope, onlyHub strin
 	}
 	e.mu.RUnlock()
 	if len(insts) == 0 {
-		return nil
+		return nil, nil, nil
 	}
-	if err := open(); err != nil {
-		return err
+	batch, err := js.get()
+	if err != nil {
+		return nil, nil, err
 	}
 	verdicts, err := batch.Invalidations(insts, nil)
 	e.metrics.countJS(fnInvalidate, len(insts), err)
 	if err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("engine: message %s: %w", env.MsgID, ctx.Err())
+		if js.ctx.Err() != nil {
+			return nil, nil, fmt.Errorf("engine: message %s: %w", env.MsgID, js.ctx.Err())
 		}
 		e.logInvalidateErrors(err)
 	}
-	for i, yes := range verdicts {
-		if yes {
-			e.metrics.Invalidations.Inc()
-			e.schedule(cands[i], env.Received)
-		}
-	}
-	return nil
+	return cands, verdicts, nil
 }
 
 // messageUsernames asks each of widgets (those with hints.messageUsernames) which people

@@ -119,7 +119,6 @@ func TestHintsSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer meta.Close()
 
 	// The fixture messages' people with a user hub in the default layout, plus one feed per
 	// user hub without a username (it follows the hub's person), and the demo team hubs.

@@ -123,7 +123,7 @@ func isCode(p string) bool {
 
 // reloadFiles reloads the widgets behind the changed files: the widget itself for a widget
 // file (added, changed or deleted), every widget bundling it for a file under lib/ (and
-// the fedmsg.meta runner).
+// the runtime's fedmsg.meta).
 func (e *Engine) reloadFiles(ctx context.Context, root string, files []string) {
 	var names []string
 	libChanged := false
@@ -144,8 +144,9 @@ func (e *Engine) reloadFiles(ctx context.Context, root string, files []string) {
 		}
 		names = append(names, name)
 	}
-	if libChanged && e.opt.meta != nil {
-		if err := e.opt.meta.Reload(ctx); err != nil {
+	if libChanged && e.rt.HasMeta() {
+		// On failure the previous fedmsg.meta keeps serving, as a widget's code does.
+		if err := e.rt.LoadMeta(ctx, root); err != nil {
 			e.log.Error("engine: hot reload: fedmsg.meta", "err", err)
 		}
 	}

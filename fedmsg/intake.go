@@ -88,7 +88,10 @@ func WithQueueSize(n int) Option { return func(in *Intake) { in.queueSize = n } 
 // WithDedup sets the de-duplication memory, for example one shared with another intake.
 func WithDedup(d *Dedup) Option { return func(in *Intake) { in.dedup = d } }
 
-// WithExtractor sets how usernames and packages are found (default DefaultExtractor).
+// WithExtractor sets how usernames and packages are found before the handler runs
+// (default DefaultExtractor). nil leaves them to the handler (env.Usernames stays nil):
+// the engine finds them with the widgets' fedmsg.meta in the batch that asks its widgets
+// about the message.
 func WithExtractor(e Extractor) Option { return func(in *Intake) { in.extract = e } }
 
 // WithMetrics sets the collectors the intake counts into (default: its own, unregistered;
@@ -252,13 +255,15 @@ func (in *Intake) deliver(ctx context.Context, r received) {
 		return
 	}
 	env.Endpoint, env.Received = r.endpoint, r.at
-	env.Usernames, env.Packages, err = in.extract(env)
-	if err != nil {
-		if ok, suppressed := in.logHandler.allow(); ok {
-			in.log.Warn("fedmsg: extractor failed, using the default one", "msg_id", env.MsgID,
-				"topic", env.Topic, "err", err, "suppressed_since_last", suppressed)
+	if in.extract != nil {
+		env.Usernames, env.Packages, err = in.extract(env)
+		if err != nil {
+			if ok, suppressed := in.logHandler.allow(); ok {
+				in.log.Warn("fedmsg: extractor failed, using the default one", "msg_id", env.MsgID,
+					"topic", env.Topic, "err", err, "suppressed_since_last", suppressed)
+			}
+			env.Usernames, env.Packages, _ = DefaultExtractor(env)
 		}
-		env.Usernames, env.Packages, _ = DefaultExtractor(env)
 	}
 	in.metrics.Messages.WithLabelValues(ResultAccepted).Inc()
 	if err := in.handle(ctx, env); err != nil {

@@ -170,6 +170,7 @@ type Runtime struct {
 	mu      sync.RWMutex
 	root    string // the widgets folder (absolute), "" until LoadDir
 	widgets map[string]*Widget
+	meta    *Widget // fedmsg.meta (LoadMeta), a library outside widgets; nil until loaded
 }
 
 // New builds a runtime. WithHelpers is required: templates need h.

@@ -233,8 +233,9 @@ type module struct {
 	data       goja.Callable
 	template   goja.Callable
 	invalidate goja.Callable
-	usernames  goja.Callable
+	usernames  goja.Callable // hints.usernames; fedmsg.meta's usernames (metaModule)
 	msgUsers   goja.Callable // hints.messageUsernames
+	packages   goja.Callable // fedmsg.meta's packages (metaModule)
 	elem       *list.Element
 }
 

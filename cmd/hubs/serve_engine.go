@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,7 +42,6 @@ type pipeline struct {
 	runtime  *runtime.Runtime
 	engine   *engine.Engine
 	registry *prometheus.Registry
-	meta     *engine.Meta
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 }
@@ -70,14 +67,10 @@ func (f *engineFlags) start(ctx context.Context, st *store.Store) (*pipeline, er
 	slog.Info("widgets loaded", "folder", f.widgets.widgetsDir, "widgets", len(rt.List()))
 
 	opts := []engine.Option{engine.WithCacheMB(f.cacheMB), engine.WithDev(f.dev), engine.WithLazyUnwatched(!f.rebuildUnwatched)}
-	helpers, err := os.ReadFile(filepath.Join(f.widgets.staticDir, "h.js"))
-	if err == nil {
-		p.meta, err = engine.NewMeta(ctx, f.widgets.widgetsDir, helpers, 1)
-	}
-	if err != nil {
+	// The widgets' fedmsg.meta runs in the widget runtime, in the batch that asks the
+	// widgets about each message.
+	if err := rt.LoadMeta(ctx, f.widgets.widgetsDir); err != nil {
 		slog.Warn("fedmsg.meta unavailable: usernames and packages come from the usual fields", "err", err)
-	} else {
-		opts = append(opts, engine.WithMeta(p.meta))
 	}
 	if p.engine, err = engine.New(st, rt, opts...); err != nil {
 		p.stop()
@@ -97,7 +90,7 @@ func (f *engineFlags) start(ctx context.Context, st *store.Store) (*pipeline, er
 		return p, nil
 	}
 	in, err := fedmsg.NewIntake(endpoints, p.engine.Receive, fedmsg.WithTopics(fedmsg.SplitList(f.topics)...),
-		fedmsg.WithMetrics(fm), fedmsg.WithExtractor(p.engine.Extract))
+		fedmsg.WithMetrics(fm), fedmsg.WithExtractor(nil))
 	if err != nil {
 		p.stop()
 		return nil, fmt.Errorf("fedmsg settings: %w", err)
@@ -117,8 +110,5 @@ func (p *pipeline) stop() {
 	p.wg.Wait()
 	if p.engine != nil {
 		p.engine.Close()
-	}
-	if p.meta != nil {
-		p.meta.Close()
 	}
 }
