@@ -242,6 +242,8 @@ type MessageBatch struct {
 	message []byte
 	v       *vm
 	msg     goja.Value
+	known   *goja.Object // the view's holder of fedmsg.meta's answer (see seal); nil: msg is no object
+	sealed  bool         // known is frozen
 }
 
 // Message starts a MessageBatch for message (a fedmsg envelope as JSON).
@@ -259,12 +261,27 @@ func (b *MessageBatch) take() error {
 		b.r.pool.put(b.v)
 		b.v = nil
 	}
-	v, msg, err := b.r.messageVM(b.ctx, b.message)
+	v, msg, known, err := b.r.messageVM(b.ctx, b.message)
 	if err != nil {
 		return err
 	}
-	b.v, b.msg = v, msg
+	b.v, b.msg, b.known, b.sealed = v, msg, known, false
 	return nil
+}
+
+// seal freezes the view's holder of fedmsg.meta's answer, filled or not: every call but
+// Meta's seals first, so no widget code can write into it. The holder is an object under
+// Symbol.for("hubs.fedmsg.meta") on the (frozen) message view; Meta fills it with
+// {usernames, packages}, which lib/meta.js's usernames and packages then return instead
+// of working the answer out again in every shouldInvalidate of the batch.
+func (b *MessageBatch) seal() error {
+	if b.sealed || b.known == nil {
+		b.sealed = true
+		return nil
+	}
+	b.sealed = true
+	_, err := b.v.freezeAll(goja.Undefined(), b.v.rt.NewArray(b.known), b.v.rt.NewArray())
+	return err
 }
 
 // Close gives the runtime back to the pool.
@@ -289,6 +306,9 @@ func (b *MessageBatch) Invalidations(insts []Instance, out []bool) ([]bool, erro
 				}
 				return out, errors.Join(errs...)
 			}
+		}
+		if err := b.seal(); err != nil {
+			return out, err
 		}
 		ok, err := b.r.invalidate(b.v, b.msg, inst)
 		if err != nil {
@@ -316,6 +336,9 @@ func (b *MessageBatch) MessageUsernames(widget string) (names []string, ok bool,
 			return nil, false, err
 		}
 	}
+	if err := b.seal(); err != nil {
+		return nil, false, err
+	}
 	m, err := b.v.sharedModule(w)
 	if err != nil {
 		return nil, false, err
@@ -336,18 +359,26 @@ func (b *MessageBatch) MessageUsernames(widget string) (names []string, ok bool,
 }
 
 // messageVM takes a runtime from the pool and gives it the frozen JS view of
-// a bus message.
-func (r *Runtime) messageVM(ctx context.Context, message []byte) (*vm, goja.Value, error) {
+// a bus message, with, when the message is an object, the empty holder of
+// fedmsg.meta's answer under Symbol.for("hubs.fedmsg.meta") (see MessageBatch.seal).
+func (r *Runtime) messageVM(ctx context.Context, message []byte) (*vm, goja.Value, *goja.Object, error) {
 	v, err := r.pool.get(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("invalidations: %w", err)
+		return nil, nil, nil, fmt.Errorf("invalidations: %w", err)
 	}
-	msg, err := v.jsonToValue(message, true)
-	if err != nil {
+	fail := func(err error) (*vm, goja.Value, *goja.Object, error) {
 		r.pool.put(v)
-		return nil, nil, fmt.Errorf("invalidations: message is not JSON: %w", err)
+		return nil, nil, nil, fmt.Errorf("invalidations: %w", err)
 	}
-	return v, msg, nil
+	var known *goja.Object
+	msg, err := v.jsonToValueWith(message, func(root *goja.Object) error {
+		known = v.rt.NewObject()
+		return root.DefineDataPropertySymbol(v.metaSymbol(), known, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+	})
+	if err != nil {
+		return fail(fmt.Errorf("message is not JSON: %w", err))
+	}
+	return v, msg, known, nil
 }
 
 func (r *Runtime) invalidate(v *vm, msg goja.Value, inst Instance) (bool, error) {

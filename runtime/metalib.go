@@ -76,6 +76,23 @@ func (r *Runtime) MetaInputs() []string {
 	return r.meta.Inputs
 }
 
+// MetaSymbolKey is the key of the registered symbol (Symbol.for) under which a bus
+// message's JS view in a MessageBatch holds fedmsg.meta's answer for it, once Meta has run:
+// {usernames, packages}, frozen. lib/meta.js returns it instead of working it out again.
+const MetaSymbolKey = "hubs.fedmsg.meta"
+
+// metaSymbol is Symbol.for(MetaSymbolKey) in this vm's realm.
+func (v *vm) metaSymbol() *goja.Symbol {
+	if v.metaSym == nil {
+		s, err := v.rt.RunString(`Symbol.for("` + MetaSymbolKey + `")`)
+		if err != nil {
+			panic(err) // a built-in of the language: cannot fail
+		}
+		v.metaSym = s.(*goja.Symbol)
+	}
+	return v.metaSym
+}
+
 // metaModule is the evaluation of fedmsg.meta w in this vm, shared by every message.
 func (v *vm) metaModule(w *Widget) (*module, error) {
 	k := moduleKey{version: w.Version, hub: metaName}
@@ -117,6 +134,12 @@ func (b *MessageBatch) Meta() (usernames, packages []string, err error) {
 			return nil, nil, err
 		}
 	}
+	// Whatever happens, the answer's holder is frozen before any widget runs.
+	defer func() {
+		if serr := b.seal(); serr != nil && err == nil {
+			err = serr
+		}
+	}()
 	m, err := b.v.metaModule(w)
 	if err != nil {
 		return nil, nil, err
@@ -140,5 +163,29 @@ func (b *MessageBatch) Meta() (usernames, packages []string, err error) {
 	if packages, err = ask("packages", m.packages); err != nil {
 		return nil, nil, err
 	}
+	if b.known != nil && !b.sealed {
+		u, p := b.v.rt.NewArray(anys(usernames)...), b.v.rt.NewArray(anys(packages)...)
+		for _, kv := range []struct {
+			k string
+			v goja.Value
+		}{{"usernames", u}, {"packages", p}} {
+			if err := b.known.DefineDataProperty(kv.k, kv.v, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
+				return nil, nil, err
+			}
+		}
+		// Frozen with the holder, in one call.
+		b.sealed = true
+		if _, err := b.v.freezeAll(goja.Undefined(), b.v.rt.NewArray(b.known), b.v.rt.NewArray(u, p)); err != nil {
+			return nil, nil, err
+		}
+	}
 	return usernames, packages, nil
+}
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }

@@ -3,8 +3,11 @@ package runtime
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +117,155 @@ func TestLoadMeta(t *testing.T) {
 				t.Fatalf("the previous fedmsg.meta should still serve: %v %v", u, err)
 			}
 		})
+	}
+}
+
+// peekWidget looks at the holder of fedmsg.meta's answer on the message view, and tries
+// to change it.
+const peekWidget = `export default {
+  title: "Peek",
+  data() { return {}; },
+  template() { return ""; },
+  shouldInvalidate(message, widget) {
+    const k = message[Symbol.for("hubs.fedmsg.meta")];
+    switch (widget.config.mode) {
+      case "read": return JSON.stringify(k) === widget.config.want;
+      case "replace": k.usernames = ["mallory"]; return true;
+      case "push": k.usernames.push("mallory"); return true;
+      case "add": k.extra = 1; return true;
+      case "redefine": Object.defineProperty(message, Symbol.for("hubs.fedmsg.meta"), { value: {} }); return true;
+    }
+    return false;
+  },
+};`
+
+// TestMetaAnswerOnView: after Meta, the message view the batch's widgets see holds its
+// answer, frozen; without Meta the holder is empty and frozen too. No widget can change
+// what the next one reads.
+func TestMetaAnswerOnView(t *testing.T) {
+	ctx := context.Background()
+	dir := writeWidgets(t, map[string]string{
+		"lib/meta.js": metaLib,
+		"lib/util.js": `export const sorted = (xs) => [...xs].sort();`,
+		"peek.js":     peekWidget,
+	})
+	r := newTestRuntime(t, WithPoolSize(1))
+	if err := r.LoadDir(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.LoadMeta(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	inst := func(id int64, mode, want string) Instance {
+		return Instance{ID: id, Name: "peek", Hub: "h", Config: []byte(`{"mode":"` + mode + `","want":` + strconv.Quote(want) + `}`)}
+	}
+	msg := []byte(`{"topic": "org.fedoraproject.prod.test.x", "msg": {"people": ["bob", "alice"], "pkgs": ["kernel"]}}`)
+	for _, withMeta := range []bool{true, false} {
+		t.Run(fmt.Sprintf("meta run %v", withMeta), func(t *testing.T) {
+			b, err := r.Message(ctx, msg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			want := `{}`
+			if withMeta {
+				if _, _, err := b.Meta(); err != nil {
+					t.Fatal(err)
+				}
+				want = `{"usernames":["alice","bob"],"packages":["kernel"]}`
+			}
+			insts := []Instance{inst(1, "read", want), inst(2, "replace", ""), inst(3, "push", ""), inst(4, "add", ""),
+				inst(5, "redefine", ""), inst(6, "read", want)}
+			got, err := b.Invalidations(insts, nil)
+			if !got[0] || !got[5] {
+				t.Errorf("the holder reads %v before and %v after the attempts, want %s both times", got[0], got[5], want)
+			}
+			for i, yes := range got[1:5] {
+				if yes {
+					t.Errorf("%s: changed the holder", insts[i+1].Config)
+				}
+			}
+			if n := len(err.(interface{ Unwrap() []error }).Unwrap()); !errors.Is(err, ErrThrown) || n != 4 {
+				t.Errorf("want 4 thrown writes, got %d: %v", n, err)
+			}
+		})
+	}
+}
+
+// TestMetaAnswerUsedByLib: widgets/lib/meta.js's usernames and packages return the answer
+// the view holds (a copy) instead of working it out: here the engine's fedmsg.meta (a
+// small stand-in) and the widget's bundled lib/meta.js would disagree, and the widget sees
+// the stand-in's answer; without Meta it works out its own.
+func TestMetaAnswerUsedByLib(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	copyTo(t, "../widgets/lib/meta.js", filepath.Join(root, "lib", "meta.js"))
+	files, err := filepath.Glob("../widgets/lib/meta/*.js")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("meta service files: %v (found %d)", err, len(files))
+	}
+	for _, f := range files {
+		copyTo(t, f, filepath.Join(root, "lib", "meta", filepath.Base(f)))
+	}
+	if err := os.WriteFile(filepath.Join(root, "who.js"), []byte(`import { usernames, packages } from "./lib/meta.js";
+export default {
+  title: "Who",
+  data() { return {}; },
+  template() { return ""; },
+  shouldInvalidate(message, widget) {
+    const u = usernames(message);
+    u.push("changed by the caller");
+    return JSON.stringify([usernames(message), packages(message)]) === widget.config.want;
+  },
+};`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	standIn := writeWidgets(t, map[string]string{
+		"lib/meta.js": metaLib,
+		"lib/util.js": `export const sorted = (xs) => [...xs].sort();`,
+	})
+	r := newTestRuntime(t, WithPoolSize(1))
+	if err := r.LoadDir(ctx, root); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.LoadMeta(ctx, standIn); err != nil {
+		t.Fatal(err)
+	}
+	// A real Bodhi comment: lib/meta.js names its author and the update's package; the
+	// stand-in finds no msg.people nor msg.pkgs in it.
+	msg := fixtureMessage(t, ".bodhi.update.comment")
+	for _, tt := range []struct {
+		meta bool
+		want string
+	}{{true, `[[],[]]`}, {false, `[["kalev"],["xdg-desktop-portal"]]`}} {
+		b, err := r.Message(ctx, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.meta {
+			if _, _, err := b.Meta(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := b.Invalidations([]Instance{{ID: 1, Name: "who", Hub: "h", Config: []byte(`{"want":` + strconv.Quote(tt.want) + `}`)}}, nil)
+		b.Close()
+		if err != nil || !got[0] {
+			t.Errorf("meta run %v: usernames and packages are not %s (%v)", tt.meta, tt.want, err)
+		}
+	}
+}
+
+// copyTo copies the file from into to, making its folder.
+func copyTo(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -38,6 +38,7 @@ type vm struct {
 	deepFreeze goja.Callable
 	freezeData goja.Callable
 	freezeAll  goja.Callable
+	metaSym    *goja.Symbol // Symbol.for(MetaSymbolKey), made when first needed
 	makeCtx    goja.Callable
 	parse      goja.Callable
 	stringify  goja.Callable
