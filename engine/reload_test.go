@@ -119,3 +119,36 @@ func TestHotReload(t *testing.T) {
 		})
 	})
 }
+
+// A changed lib/meta.js is loaded again into the runtime's fedmsg.meta (that a broken one
+// leaves the last working version in service is runtime's TestLoadMeta).
+func TestHotReloadMeta(t *testing.T) {
+	h := newHarness(t, nil, WithDev(true), WithDebounce(50*time.Millisecond))
+	ctx := context.Background()
+	meta := filepath.Join(h.dir, "lib", "meta.js")
+	version := func(v string) string {
+		return `export function usernames(env) { return ["` + v + `"]; }
+export function packages(env) { return []; }
+`
+	}
+	if err := os.WriteFile(meta, []byte(version("one")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.rt.LoadMeta(ctx, h.dir); err != nil {
+		t.Fatal(err)
+	}
+	says := func() string {
+		b, err := h.rt.Message(ctx, []byte(`{"topic": "org.fedoraproject.prod.test.x", "msg": {}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		u, _, err := b.Meta()
+		if err != nil || len(u) != 1 {
+			t.Fatalf("meta: %v %v", u, err)
+		}
+		return u[0]
+	}
+	writeByRename(t, meta, version("two"))
+	eventually(t, "the edited lib/meta.js to serve", func() bool { return says() == "two" })
+}
