@@ -94,6 +94,7 @@ func (e *Engine) applyChange(ctx context.Context, c store.Change) {
 	switch c.Kind {
 	case store.ChangeWidget:
 		widget := map[string]any{"id": c.WidgetID, "hub": c.Hub}
+		var queued int64 // rebuilt for its new config already
 		if c.Deleted {
 			e.removeInstance(c.WidgetID)
 			widget["deleted"] = true
@@ -113,13 +114,14 @@ func (e *Engine) applyChange(ctx context.Context, c store.Change) {
 			if e.putInstance(ctx, w) {
 				if in := e.lookup(w.ID); in != nil {
 					e.schedule(in, received)
+					queued = w.ID
 				}
 			}
 			// Created, moved or reconfigured: the store does not say which, and the page
 			// needs to know of the first two; the client ignores a layout it has.
 			e.publish(Update{Kind: KindLayout, Hub: c.Hub, WidgetID: c.WidgetID, Widget: w.Name}, time.Time{})
 		}
-		e.sendInternal(ctx, "widget.update", c.Hub, map[string]any{"widget": widget, "hub": map[string]any{"name": c.Hub}}, nil, received)
+		e.sendInternal(ctx, "widget.update", c.Hub, map[string]any{"widget": widget, "hub": map[string]any{"name": c.Hub}}, nil, received, queued)
 	case store.ChangeHub, store.ChangeRole:
 		e.forgetHub(c.Hub)
 		msg := map[string]any{"hub": map[string]any{"name": c.Hub}}
@@ -128,20 +130,21 @@ func (e *Engine) applyChange(ctx context.Context, c store.Change) {
 			msg["role"] = map[string]any{"username": c.Username, "role": c.Role, "removed": c.Deleted}
 			users = []string{c.Username}
 		}
-		e.sendInternal(ctx, "hub.update", c.Hub, msg, users, received)
+		e.sendInternal(ctx, "hub.update", c.Hub, msg, users, received, 0)
 	}
 }
 
 // sendInternal makes a "<prefix>.hubs.<what>" message as fedmsg would and runs it
 // through invalidation, limited to the hub's instances and to those hinting one of its
-// usernames (see index.candidates).
-func (e *Engine) sendInternal(ctx context.Context, what, hub string, msg map[string]any, usernames []string, received time.Time) {
+// usernames (see index.candidates). queued is an instance already queued for a rebuild by
+// the change (0: none): its shouldInvalidate does not queue it again.
+func (e *Engine) sendInternal(ctx context.Context, what, hub string, msg map[string]any, usernames []string, received time.Time, queued int64) {
 	env, err := internalEnvelope(e.opt.topicPrefix, what, msg, usernames, received)
 	if err != nil {
 		e.log.Error("engine: internal message", "topic", what, "err", err)
 		return
 	}
-	if err := e.handle(ctx, env, hub, false); err != nil && ctx.Err() == nil {
+	if err := e.handle(ctx, env, handling{onlyHub: hub, queued: queued}); err != nil && ctx.Err() == nil {
 		e.log.Error("engine: internal message", "topic", env.Topic, "err", err)
 	}
 }

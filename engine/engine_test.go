@@ -144,6 +144,8 @@ func TestConfigChange(t *testing.T) {
 	sub := h.e.Subscribe("alice", 0)
 	defer sub.Close()
 	otherGen := h.e.lookup(otherID).generation()
+	rebuilds := func() float64 { return value(h.e.metrics.Rebuilds.WithLabelValues(ResultOK)) }
+	rebuilt := rebuilds()
 
 	if _, err := h.st.UpdateWidgetConfig(ctx, id, json.RawMessage(`{"text":"two"}`)); err != nil {
 		t.Fatal(err)
@@ -170,6 +172,17 @@ func TestConfigChange(t *testing.T) {
 	})
 	if h.e.lookup(otherID).generation() != otherGen {
 		t.Fatal("the other note was invalidated by a config change that is not its own")
+	}
+	// One save, one rebuild: the engine's own hubs.widget.update, to which the note says
+	// yes, does not rebuild it a second time.
+	in := h.e.lookup(id)
+	eventually(t, "the rebuilds to finish", func() bool {
+		in.mu.Lock()
+		defer in.mu.Unlock()
+		return !in.running && !in.queued
+	})
+	if n := rebuilds() - rebuilt; n != 1 {
+		t.Fatalf("%v rebuilds for one config saved, want 1", n)
 	}
 }
 

@@ -18,7 +18,7 @@ import (
 // failure to archive is returned, and the rebuilds still run: the widgets may not need
 // the archive.
 func (e *Engine) Receive(ctx context.Context, env *fedmsg.Envelope) error {
-	return e.handle(ctx, env, "", true)
+	return e.handle(ctx, env, handling{archive: true})
 }
 
 // archived is env as the archive stores it.
@@ -46,13 +46,24 @@ func archived(env *fedmsg.Envelope) store.Message {
 // Widget failures are logged and counted, not returned: one broken widget must not fail
 // a message for the others.
 func (e *Engine) Handle(ctx context.Context, env *fedmsg.Envelope) error {
-	return e.handle(ctx, env, "", false)
+	return e.handle(ctx, env, handling{})
 }
 
-// handle is Handle, and Receive with archive. onlyHub, for the engine's own messages,
-// limits the candidates to that hub's instances, whatever their usernames hint, and the
-// instances hinting one of the message's usernames (see index.candidates).
-func (e *Engine) handle(ctx context.Context, env *fedmsg.Envelope, onlyHub string, archive bool) error {
+// handling is how handle treats one message.
+type handling struct {
+	// onlyHub, for the engine's own messages, limits the candidates to that hub's
+	// instances, whatever their usernames hint, and the instances hinting one of the
+	// message's usernames (see index.candidates).
+	onlyHub string
+	// archive: Receive's, the message goes into the archive.
+	archive bool
+	// queued is an instance (id) whose rebuild the caller has queued already for the
+	// change the message tells of (a config saved): its yes is counted, not rebuilt twice.
+	queued int64
+}
+
+// handle is Handle, and Receive with how.archive.
+func (e *Engine) handle(ctx context.Context, env *fedmsg.Envelope, how handling) error {
 	if env.Received.IsZero() {
 		env.Received = time.Now()
 	}
@@ -67,11 +78,11 @@ func (e *Engine) handle(ctx context.Context, env *fedmsg.Envelope, onlyHub strin
 			return err
 		}
 	}
-	cands, verdicts, err := e.verdicts(js, onlyHub)
+	cands, verdicts, err := e.verdicts(js, how.onlyHub)
 	// The runtime goes back before the archive's round trip: the rebuilds need it.
 	js.close()
 	var aerr error
-	if archive {
+	if how.archive {
 		if _, aerr = e.store.ArchiveMessage(ctx, archived(env)); aerr != nil {
 			aerr = fmt.Errorf("engine: %w", aerr)
 		}
@@ -79,7 +90,9 @@ func (e *Engine) handle(ctx context.Context, env *fedmsg.Envelope, onlyHub strin
 	for i, yes := range verdicts {
 		if yes {
 			e.metrics.Invalidations.Inc()
-			e.schedule(cands[i], env.Received)
+			if cands[i].id != how.queued {
+				e.schedule(cands[i], env.Received)
+			}
 		}
 	}
 	return errors.Join(aerr, err)
