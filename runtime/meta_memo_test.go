@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -22,31 +21,10 @@ import (
 const memoWidget = "metamemo"
 
 // memoRuntime loads testdata/meta/metamemo.js beside a copy of widgets/lib's
-// meta files (see metaRuntime).
+// meta files (see libRuntime).
 func memoRuntime(t testing.TB, opts ...runtime.Option) *runtime.Runtime {
 	t.Helper()
-	root := t.TempDir()
-	copyFile(t, "testdata/meta/"+memoWidget+".js", filepath.Join(root, memoWidget+".js"))
-	copyFile(t, "../widgets/lib/meta.js", filepath.Join(root, "lib", "meta.js"))
-	files, err := filepath.Glob("../widgets/lib/meta/*.js")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("meta service files: %v (found %d)", err, len(files))
-	}
-	for _, f := range files {
-		copyFile(t, f, filepath.Join(root, "lib", "meta", filepath.Base(f)))
-	}
-	helpers, err := os.ReadFile("../static/h.js")
-	if err != nil {
-		t.Fatalf("template helpers: %v", err)
-	}
-	r, err := runtime.New(append([]runtime.Option{runtime.WithHelpers(helpers), runtime.WithPoolSize(1)}, opts...)...)
-	if err != nil {
-		t.Fatalf("new runtime: %v", err)
-	}
-	if err := r.LoadDir(context.Background(), root); err != nil {
-		t.Fatalf("load memo widget: %v", err)
-	}
-	return r
+	return libRuntime(t, "testdata/meta/"+memoWidget+".js", memoWidget, opts...)
 }
 
 // callMemo runs the memo widget's data() for instance id (one module

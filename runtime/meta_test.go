@@ -68,13 +68,21 @@ func (r metaRecord) service() string {
 	return parts[0]
 }
 
-// metaRuntime loads the scoring widget into a runtime whose widgets root is a
-// temporary folder holding a copy of widgets/lib/meta.js and its service
-// files: the runtime only bundles imports from inside its root.
+// metaRuntime loads the scoring widget beside widgets/lib's meta files (see
+// libRuntime).
 func metaRuntime(t testing.TB, opts ...runtime.Option) *runtime.Runtime {
 	t.Helper()
+	return libRuntime(t, "testdata/meta/metascore.js", metaWidget, opts...)
+}
+
+// libRuntime loads the test widget file (as the widget called name) into a
+// runtime whose widgets root is a temporary folder holding a copy of
+// widgets/lib/meta.js and its service files: the runtime only bundles imports
+// from inside its root.
+func libRuntime(t testing.TB, file, name string, opts ...runtime.Option) *runtime.Runtime {
+	t.Helper()
 	root := t.TempDir()
-	copyFile(t, "testdata/meta/metascore.js", filepath.Join(root, metaWidget+".js"))
+	copyFile(t, file, filepath.Join(root, name+".js"))
 	copyFile(t, "../widgets/lib/meta.js", filepath.Join(root, "lib", "meta.js"))
 	files, err := filepath.Glob("../widgets/lib/meta/*.js")
 	if err != nil || len(files) == 0 {
@@ -92,7 +100,7 @@ func metaRuntime(t testing.TB, opts ...runtime.Option) *runtime.Runtime {
 		t.Fatalf("new runtime: %v", err)
 	}
 	if err := r.LoadDir(context.Background(), root); err != nil {
-		t.Fatalf("load meta widget: %v", err)
+		t.Fatalf("load %s: %v", name, err)
 	}
 	return r
 }
