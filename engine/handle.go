@@ -73,10 +73,9 @@ func (e *Engine) handle(ctx context.Context, env *fedmsg.Envelope, how handling)
 	}
 	js := &messageJS{e: e, ctx: ctx, env: env, body: body}
 	defer js.close()
+	var merr error
 	if env.Usernames == nil {
-		if err := js.meta(); err != nil {
-			return err
-		}
+		merr = js.meta()
 	}
 	cands, verdicts, err := e.verdicts(js, how.onlyHub)
 	// The runtime goes back before the archive's round trip: the rebuilds need it.
@@ -95,7 +94,7 @@ func (e *Engine) handle(ctx context.Context, env *fedmsg.Envelope, how handling)
 			}
 		}
 	}
-	return errors.Join(aerr, err)
+	return errors.Join(merr, aerr, err)
 }
 
 // messageJS is the JS side of one message: a runtime batch holding its view, taken when
@@ -127,7 +126,9 @@ func (m *messageJS) close() {
 }
 
 // meta sets the message's usernames and packages from the widgets' fedmsg.meta, or from
-// fedmsg's default extractor when none is loaded or it fails.
+// fedmsg's default extractor when none is loaded or it fails. It always sets them: the
+// message goes on (to the archive, to the widgets) whatever the error it returns (no
+// runtime for its view, say: one too deeply nested for the JS builder).
 func (m *messageJS) meta() error {
 	env := m.env
 	if !m.e.rt.HasMeta() {
@@ -136,6 +137,7 @@ func (m *messageJS) meta() error {
 	}
 	batch, err := m.get()
 	if err != nil {
+		env.Usernames, env.Packages, _ = fedmsg.DefaultExtractor(env)
 		return err
 	}
 	u, p, err := batch.Meta()

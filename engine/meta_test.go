@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"hubs/fedmsg"
@@ -156,5 +157,17 @@ export function packages(env) { return env.msg.pkgs || []; }
 	u = next(t, sub, func(u Update) bool { return u.Kind == KindData && u.WidgetID == id })
 	if got := decode(t, u.Data)["last"]; got != m2.MsgID {
 		t.Errorf("rebuilt data shows %v, want %s", got, m2.MsgID)
+	}
+
+	// A message the runtime cannot make a view of (nested deeper than its JSON builder
+	// goes) is still archived, with the default extractor's usernames; the error says why.
+	m3 := testMessage("alice", 3, map[string]any{"deep": json.RawMessage(strings.Repeat("[", 600) + strings.Repeat("]", 600))})
+	m3.Usernames = nil
+	m3.Body, _ = m3.MarshalJSON()
+	if err := h.e.Receive(ctx, m3); err == nil || !strings.Contains(err.Error(), "nested") {
+		t.Errorf("Receive of a too deep message: %v, want the runtime's refusal", err)
+	}
+	if n := count(store.GrepQuery{Usernames: []string{"alice"}}); n != 3 {
+		t.Errorf("%d messages archived naming alice, want 3: the deep one is lost", n)
 	}
 }
