@@ -111,15 +111,17 @@ func (e *Engine) applyChange(ctx context.Context, c store.Change) {
 			}
 			widget["name"] = w.Name
 			widget["config"] = w.Config
-			if e.putInstance(ctx, w) {
+			changed := e.putInstance(ctx, w)
+			// Created, moved or reconfigured: the store does not say which, and the page
+			// needs to know of the first two; the client ignores a layout it has. Before
+			// the rebuild, so that its data never comes first.
+			e.publish(Update{Kind: KindLayout, Hub: c.Hub, WidgetID: c.WidgetID, Widget: w.Name}, time.Time{})
+			if changed {
 				if in := e.lookup(w.ID); in != nil {
 					e.schedule(in, received)
 					queued = w.ID
 				}
 			}
-			// Created, moved or reconfigured: the store does not say which, and the page
-			// needs to know of the first two; the client ignores a layout it has.
-			e.publish(Update{Kind: KindLayout, Hub: c.Hub, WidgetID: c.WidgetID, Widget: w.Name}, time.Time{})
 		}
 		e.sendInternal(ctx, "widget.update", c.Hub, map[string]any{"widget": widget, "hub": map[string]any{"name": c.Hub}}, nil, received, queued)
 	case store.ChangeHub, store.ChangeRole:

@@ -174,7 +174,10 @@ func TestConfigChange(t *testing.T) {
 		t.Fatal("the other note was invalidated by a config change that is not its own")
 	}
 	// One save, one rebuild: the engine's own hubs.widget.update, to which the note says
-	// yes, does not rebuild it a second time.
+	// yes (counted as an invalidation), does not rebuild it a second time.
+	eventually(t, "the note's yes to the hubs.widget.update", func() bool {
+		return value(h.e.metrics.Invalidations) >= 1
+	})
 	in := h.e.lookup(id)
 	eventually(t, "the rebuilds to finish", func() bool {
 		in.mu.Lock()
