@@ -126,14 +126,17 @@ func isCode(p string) bool {
 // the runtime's fedmsg.meta).
 func (e *Engine) reloadFiles(ctx context.Context, root string, files []string) {
 	var names []string
-	libChanged := false
+	metaChanged := false
+	metaInputs := e.rt.MetaInputs()
 	for _, f := range files {
 		rel, err := filepath.Rel(root, f)
 		if err != nil {
 			continue
 		}
 		if rel == "lib" || strings.HasPrefix(filepath.ToSlash(rel), "lib/") {
-			libChanged = true
+			// fedmsg.meta bundles this file, or is not loaded (a lib/meta.js that failed
+			// at start, or came later) and may load now.
+			metaChanged = metaChanged || slices.Contains(metaInputs, f) || metaInputs == nil
 			names = append(names, e.rt.Dependents(f)...)
 			continue
 		}
@@ -144,7 +147,7 @@ func (e *Engine) reloadFiles(ctx context.Context, root string, files []string) {
 		}
 		names = append(names, name)
 	}
-	if libChanged && e.rt.HasMeta() {
+	if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(runtime.MetaFile))); metaChanged && err == nil {
 		// On failure the previous fedmsg.meta keeps serving, as a widget's code does.
 		if err := e.rt.LoadMeta(ctx, root); err != nil {
 			e.log.Error("engine: hot reload: fedmsg.meta", "err", err)

@@ -2,12 +2,14 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"hubs/runtime"
 	"hubs/store"
 )
 
@@ -120,8 +122,9 @@ func TestHotReload(t *testing.T) {
 	})
 }
 
-// A changed lib/meta.js is loaded again into the runtime's fedmsg.meta (that a broken one
-// leaves the last working version in service is runtime's TestLoadMeta).
+// A changed lib/meta.js is loaded again into the runtime's fedmsg.meta, also when the one
+// there at start did not load (that a broken edit leaves the last working version in
+// service is runtime's TestLoadMeta).
 func TestHotReloadMeta(t *testing.T) {
 	h := newHarness(t, nil, WithDev(true), WithDebounce(50*time.Millisecond))
 	ctx := context.Background()
@@ -131,12 +134,13 @@ func TestHotReloadMeta(t *testing.T) {
 export function packages(env) { return []; }
 `
 	}
-	if err := os.WriteFile(meta, []byte(version("one")), 0o644); err != nil {
+	if err := os.WriteFile(meta, []byte("export function usernames(env) { return [; }\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.rt.LoadMeta(ctx, h.dir); err != nil {
-		t.Fatal(err)
+	if err := h.rt.LoadMeta(ctx, h.dir); err == nil || h.rt.HasMeta() {
+		t.Fatalf("a broken lib/meta.js loaded: %v", err)
 	}
+	// says is what fedmsg.meta names, "" while none is loaded.
 	says := func() string {
 		b, err := h.rt.Message(ctx, []byte(`{"topic": "org.fedoraproject.prod.test.x", "msg": {}}`))
 		if err != nil {
@@ -144,11 +148,16 @@ export function packages(env) { return []; }
 		}
 		defer b.Close()
 		u, _, err := b.Meta()
+		if errors.Is(err, runtime.ErrNotFound) {
+			return ""
+		}
 		if err != nil || len(u) != 1 {
 			t.Fatalf("meta: %v %v", u, err)
 		}
 		return u[0]
 	}
+	writeByRename(t, meta, version("one"))
+	eventually(t, "the mended lib/meta.js to serve", func() bool { return says() == "one" })
 	writeByRename(t, meta, version("two"))
 	eventually(t, "the edited lib/meta.js to serve", func() bool { return says() == "two" })
 }
