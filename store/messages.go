@@ -282,9 +282,11 @@ func (s *Store) HistogramMessages(ctx context.Context, q GrepQuery, step time.Du
 		return nil, fmt.Errorf("histogram: %d intervals, at most %d: %w", n, MaxHistogramBuckets, ErrInvalid)
 	}
 	where, args := q.where()
-	args = append(args, float64(q.Start.UnixMicro())/1e6, step.Seconds())
-	sql := `SELECT floor((extract(epoch FROM m.timestamp)::float8 - $` + strconv.Itoa(len(args)-1) + `::float8) / $` +
-		strconv.Itoa(len(args)) + `::float8)::int AS bucket, coalesce(m.category, ''), count(*)
+	// In whole microseconds (timestamptz's precision): float seconds put a message at
+	// exactly an interval's start in the one before when start has a fraction.
+	args = append(args, q.Start.UnixMicro(), step.Microseconds())
+	sql := `SELECT ((extract(epoch FROM m.timestamp) * 1000000)::bigint - $` + strconv.Itoa(len(args)-1) + `::bigint) / $` +
+		strconv.Itoa(len(args)) + `::bigint AS bucket, coalesce(m.category, ''), count(*)
 		FROM messages m WHERE ` + where + ` GROUP BY 1, 2`
 	buckets := make([]HistogramBucket, n)
 	for i := range buckets {
@@ -299,7 +301,7 @@ func (s *Store) HistogramMessages(ctx context.Context, q GrepQuery, step time.Du
 		category      string
 	)
 	_, err = pgx.ForEachRow(rows, []any{&bucket, &category, &count}, func() error {
-		// Rounding at an interval's edge cannot put a row outside [start, end): clamp.
+		// The WHERE keeps rows in [start, end): a bucket is in range.
 		bucket = min(max(bucket, 0), n-1)
 		buckets[bucket].Total += count
 		buckets[bucket].Categories[category] += count

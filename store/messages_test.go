@@ -251,6 +251,8 @@ func TestHistogramMessages(t *testing.T) {
 			"2:bodhi=1,buildsys=1 | 2:fas=1,git=1"},
 		{"last interval shorter", store.GrepQuery{Start: t0, End: t0.Add(5 * time.Minute)}, 2 * time.Minute,
 			"2:bodhi=2 | 2:buildsys=1,git=1 | 1:fas=1"},
+		{"an interval's start is inside it, whatever the fraction of a second", store.GrepQuery{Start: t0.Add(100 * time.Millisecond), End: t0.Add(2*time.Minute + 100*time.Millisecond)}, time.Minute - 100*time.Millisecond,
+			"0: | 1:bodhi=1 | 1:buildsys=1"},
 		{"empty intervals stay", store.GrepQuery{Start: t0.Add(-2 * time.Minute), End: t0.Add(time.Minute)}, time.Minute,
 			"0: | 0: | 1:bodhi=1"},
 		{"filtered by user", store.GrepQuery{Usernames: []string{"ralph"}, Start: t0, End: t0.Add(10 * time.Minute)}, 5 * time.Minute,
