@@ -290,10 +290,11 @@ export function packages(env) {
  * end_time, timestamp (the mean), msg_ids}.
  *
  * It describes each message once per module evaluation: an envelope whose
- * msg_id (a non-empty string) was described before, in this call or an
- * earlier one, gets that answer again (see recallMeta in ./meta/util.js), so
- * a feed's rebuild describes only the messages new since the last one. One
- * msg_id must be one message, as in the archive. meta() itself does not
+ * msg_id (a non-empty string), topic and timestamp were described before, in
+ * this call or an earlier one, gets that answer again (see recallMeta in
+ * ./meta/util.js), so a feed's rebuild describes only the messages new since
+ * the last one (topic and time too: recorded sets reuse ids for different
+ * messages). meta() itself does not
  * remember: its other callers (shouldInvalidate, the hint index) see each
  * message once.
  */
@@ -305,9 +306,12 @@ export function conglomerate(envelopes) {
 // calls, so conglomerateMessages only reads them (its entries are copies).
 // It keeps only the fields conglomerateMessages reads: title and objects
 // (a commit's list of files...) were four fifths of the memo's memory.
+// The key is the msg_id with the topic and the time: in the archive a msg_id is one
+// message, but recorded sets (the fixtures, a replay) reuse ids for different messages.
 function rememberedMeta(env) {
-  const id = env.msg_id;
-  if (typeof id !== "string" || id === "") return meta(env);
+  const msgID = env.msg_id;
+  if (typeof msgID !== "string" || msgID === "") return meta(env);
+  const id = msgID + "\u0000" + env.topic + "\u0000" + env.timestamp;
   let r = recallMeta(id);
   if (r === undefined) {
     const m = meta(env);
