@@ -9,8 +9,8 @@ import (
 )
 
 // Meta runs the widgets' fedmsg.meta (widgets/lib/meta.js) on its own small runtime: the
-// usernames and packages of a message, for tools and tests that archive messages without
-// an engine. The engine itself runs the same library on its widget runtime
+// usernames and packages of a message, outside an engine (the tests and benchmarks that
+// archive fixture messages before one starts). The engine itself runs the same library on its widget runtime
 // (runtime.LoadMeta), in the batch that asks its widgets about the message.
 type Meta struct {
 	widgets string // the widgets folder, whose lib/meta.js runs

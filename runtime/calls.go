@@ -280,8 +280,10 @@ func (b *MessageBatch) seal() error {
 		return nil
 	}
 	b.sealed = true
-	_, err := b.v.freezeAll(goja.Undefined(), b.v.rt.NewArray(b.known), b.v.rt.NewArray())
-	return err
+	if _, err := b.v.freezeAll(goja.Undefined(), b.v.rt.NewArray(b.known), b.v.rt.NewArray()); err != nil {
+		return fmt.Errorf("freeze the message's %s holder: %w", MetaSymbolKey, err)
+	}
+	return nil
 }
 
 // Close gives the runtime back to the pool.
@@ -376,7 +378,7 @@ func (r *Runtime) messageVM(ctx context.Context, message []byte) (*vm, goja.Valu
 		return root.DefineDataPropertySymbol(v.metaSymbol(), known, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
 	})
 	if err != nil {
-		return fail(fmt.Errorf("message is not JSON: %w", err))
+		return fail(fmt.Errorf("message: %w", err))
 	}
 	return v, msg, known, nil
 }

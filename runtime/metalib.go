@@ -170,13 +170,13 @@ func (b *MessageBatch) Meta() (usernames, packages []string, err error) {
 			v goja.Value
 		}{{"usernames", u}, {"packages", p}} {
 			if err := b.known.DefineDataProperty(kv.k, kv.v, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
-				return nil, nil, err
+				return nil, nil, fmt.Errorf("%s: keep the answer on the message: %w", metaName, err)
 			}
 		}
 		// Frozen with the holder, in one call.
 		b.sealed = true
 		if _, err := b.v.freezeAll(goja.Undefined(), b.v.rt.NewArray(b.known), b.v.rt.NewArray(u, p)); err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("%s: freeze the answer on the message: %w", metaName, err)
 		}
 	}
 	return usernames, packages, nil
