@@ -28,9 +28,15 @@ import (
 // (store.UserLayout, 7 widgets each: 140,000 instances).
 const benchHubs = 20_000
 
-// benchModules is the runtime's per-VM module cache for the benchmark (runtime default
-// 64): data()'s per-instance evaluations; the other functions share one per widget version.
-var benchModules = 512
+// benchModules is the runtime's per-VM module cache for the benchmark: data()'s
+// per-instance evaluations (the other functions share one per widget version). serve's
+// default (HUBS_MODULES_PER_RUNTIME) unless HUBS_BENCH_MODULES says otherwise.
+var benchModules = func() int {
+	if n, err := strconv.Atoi(os.Getenv("HUBS_BENCH_MODULES")); err == nil && n > 0 {
+		return n
+	}
+	return 64
+}()
 
 // benchParallel is how many rebuilds (and runtimes) per core. data() waits for
 // PostgreSQL, but more than one per core measured worse (p99 72 ms instead of 31 ms at 4):
