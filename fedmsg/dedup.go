@@ -22,8 +22,8 @@ const DefaultDedupSize = 1 << 16
 type Dedup struct {
 	mu   sync.Mutex
 	seed maphash.Seed
-	seen map[uint64]struct{}
-	ring []uint64 // ids in arrival order; next is the slot the next id goes to
+	seen map[uint64]int // id -> its slot in ring
+	ring []uint64       // ids in arrival order; next is the slot the next id goes to
 	next int
 	full bool
 }
@@ -35,7 +35,7 @@ func NewDedup(size int) *Dedup {
 	}
 	return &Dedup{
 		seed: maphash.MakeSeed(),
-		seen: make(map[uint64]struct{}, size),
+		seen: make(map[uint64]int, size),
 		ring: make([]uint64, size),
 	}
 }
@@ -48,16 +48,26 @@ func (d *Dedup) Add(id string) bool {
 	if _, dup := d.seen[h]; dup {
 		return false
 	}
-	if d.full {
-		delete(d.seen, d.ring[d.next])
+	if old := d.ring[d.next]; d.full && d.seen[old] == d.next {
+		// Only if it still lives in this slot: a forgotten id seen again lives in another.
+		delete(d.seen, old)
 	}
 	d.ring[d.next] = h
-	d.seen[h] = struct{}{}
+	d.seen[h] = d.next
 	d.next++
 	if d.next == len(d.ring) {
 		d.next, d.full = 0, true
 	}
 	return true
+}
+
+// Forget drops id, as if it had never been added: a message whose handling failed gets
+// another chance when a copy arrives (from another endpoint, or a replay).
+func (d *Dedup) Forget(id string) {
+	h := maphash.String(d.seed, id)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.seen, h)
 }
 
 // Len is how many ids are remembered now (at most the size given to NewDedup).

@@ -267,6 +267,8 @@ func (in *Intake) deliver(ctx context.Context, r received) {
 	}
 	in.metrics.Messages.WithLabelValues(ResultAccepted).Inc()
 	if err := in.handle(ctx, env); err != nil {
+		// Not archived, perhaps: a copy of it may be handled again.
+		in.dedup.Forget(env.MsgID)
 		in.metrics.HandlerErrors.Inc()
 		if ok, suppressed := in.logHandler.allow(); ok {
 			in.log.Error("fedmsg: handler failed", "msg_id", env.MsgID, "topic", env.Topic,
