@@ -170,3 +170,28 @@ func evaluations(t *testing.T, r *Runtime) int {
 	}
 	return n
 }
+
+// The shared evaluations (one per widget version) are kept whatever WithModulesPerRuntime
+// bounds data()'s per-instance ones to: the hint index asks every instance's widget in turn.
+func TestSharedModulesOutliveASmallDataCache(t *testing.T) {
+	ctx := context.Background()
+	files := map[string]string{}
+	for _, name := range []string{"a", "b", "c"} {
+		files[name+".js"] = `export default { title: "` + name + `", hints: { usernames: (config) => [config.who] },
+  data() { return {}; }, template() { return ""; }, shouldInvalidate() { return true; } };`
+	}
+	r := newTestRuntime(t, WithPoolSize(1), WithModulesPerRuntime(1))
+	if err := r.LoadDir(ctx, writeWidgets(t, files)); err != nil {
+		t.Fatal(err)
+	}
+	before := evaluations(t, r)
+	for i := range 300 {
+		inst := Instance{ID: int64(i + 1), Name: string(rune('a' + i%3)), Hub: "h", Config: []byte(`{"who":"u` + strconv.Itoa(i) + `"}`)}
+		if _, err := r.Hints(ctx, inst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := evaluations(t, r) - before; n > 3 {
+		t.Errorf("%d evaluations for the hints of 300 instances of 3 widgets, want at most 3", n)
+	}
+}

@@ -152,11 +152,12 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 func WithPoolSize(n int) Option { return func(o *options) { o.poolSize = n } }
 
 // WithModulesPerRuntime bounds how many module evaluations each runtime keeps
-// (default 64), for data() (one per widget instance) and, separately, for
-// the other functions (one per widget version). A widget bundling
-// widgets/lib/meta.js costs about 0.45 MB and 2.5 ms of CPU per evaluation
-// (BenchmarkNewInstance), so this bounds memory at about 30 MB per runtime
-// for such widgets; a miss costs one evaluation.
+// (default 64) for data(): one per widget instance. The other functions share
+// one per widget version, of which a runtime keeps at least 128 whatever n is.
+// A widget bundling widgets/lib/meta.js costs about 0.45 MB and 2 ms of CPU
+// per evaluation (BenchmarkEngine's rebuilds with HUBS_BENCH_MODULES=1), so
+// this bounds memory at about 30 MB per runtime for such widgets; a miss
+// costs one evaluation.
 func WithModulesPerRuntime(n int) Option { return func(o *options) { o.modulesPerVM = n } }
 
 // Runtime holds the loaded widgets and the pool that runs them. It is safe

@@ -11,6 +11,12 @@ import (
 // candidate of a busy message to find its view already built.
 const viewsPerVM = 16384
 
+// sharedModulesPerVM is the least number of shared evaluations (one per widget version, and
+// fedmsg.meta) a vm keeps, whatever WithModulesPerRuntime says for data()'s per-instance
+// ones: the hint index asks every instance's widget in turn at start, and a cache smaller
+// than the site's widgets would evaluate a module for nearly every instance.
+const sharedModulesPerVM = 128
+
 // sharedModule returns the evaluation of w that template, shouldInvalidate and
 // hints.usernames run on in this vm: one per widget version, shared by every instance,
 // as a browser page imports a widget module once for all its instances. These functions

@@ -71,7 +71,7 @@ type vm struct {
 
 func newVM(o *options, r *Runtime, helpers *goja.Program) (*vm, error) {
 	v := &vm{rt: goja.New(), opt: o, r: r, modules: newModuleCache(o.modulesPerVM),
-		shared: newModuleCache(o.modulesPerVM), views: newViewCache(viewsPerVM)}
+		shared: newModuleCache(max(o.modulesPerVM, sharedModulesPerVM)), views: newViewCache(viewsPerVM)}
 	v.rt.SetMaxCallStackSize(o.maxCallStack)
 	// Date.now() and new Date() follow the runtime's clock, as ctx.now() does: one notion of
 	// "now" per runtime, which a test can pin (WithClock).
