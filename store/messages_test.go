@@ -144,6 +144,8 @@ func TestGrepMessages(t *testing.T) {
 		{"categories OR", store.GrepQuery{Categories: []string{"badges", "pagure"}}, "7 6", 2},
 		{"user", store.GrepQuery{Usernames: []string{"ralph"}}, "9 6 2 0", 4},
 		{"users OR", store.GrepQuery{Usernames: []string{"lmacken", "decause"}}, "4 2 1", 3},
+		{"users OR, one message naming both", store.GrepQuery{Usernames: []string{"ralph", "lmacken"}}, "9 6 2 1 0", 5},
+		{"packages OR, one message naming both", store.GrepQuery{Packages: []string{"kernel", "glibc"}}, "9 2 1 0", 4},
 		{"package", store.GrepQuery{Packages: []string{"firefox"}}, "8 5", 2},
 		{"packages OR", store.GrepQuery{Packages: []string{"glibc", "fedora-release"}}, "3 2 1", 3},
 		{"contains", store.GrepQuery{Contains: []string{"works for me"}}, "5 0", 2},
