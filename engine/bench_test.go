@@ -210,32 +210,6 @@ func (s *benchSite) hubs(n int) (all, some []string) {
 	return all, some
 }
 
-// idle waits until no rebuild is queued or running.
-func (e *Engine) idle() {
-	for {
-		busy := false
-		e.queue.mu.Lock()
-		busy = len(e.queue.items) > 0
-		e.queue.mu.Unlock()
-		if !busy {
-			e.mu.RLock()
-			for _, in := range e.instances {
-				in.mu.Lock()
-				busy = in.running || in.queued
-				in.mu.Unlock()
-				if busy {
-					break
-				}
-			}
-			e.mu.RUnlock()
-		}
-		if !busy {
-			return
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // errNotSettled is settle's answer when rebuilds are still queued or running at its
 // deadline.
 var errNotSettled = errors.New("rebuilds still queued or running")
@@ -432,7 +406,9 @@ func BenchmarkEngine(b *testing.B) {
 			for i := range b.N {
 				site.receive(ctx, b, i)
 			}
-			site.e.idle()
+			if err := site.e.settle(time.Now().Add(10 * time.Minute)); err != nil {
+				b.Fatal(err)
+			}
 			elapsed := time.Since(start)
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msg/s")
@@ -505,7 +481,9 @@ func BenchmarkEngine(b *testing.B) {
 				<-tick.C
 				site.receive(ctx, b, i)
 			}
-			site.e.idle()
+			if err := site.e.settle(time.Now().Add(10 * time.Minute)); err != nil {
+				b.Fatal(err)
+			}
 			b.StopTimer()
 			mu.Lock()
 			defer mu.Unlock()
