@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -189,83 +188,5 @@ func TestMetaAnswerOnView(t *testing.T) {
 				t.Errorf("want 4 thrown writes, got %d: %v", n, err)
 			}
 		})
-	}
-}
-
-// TestMetaAnswerUsedByLib: widgets/lib/meta.js's usernames and packages return the answer
-// the view holds (a copy) instead of working it out: here the engine's fedmsg.meta (a
-// small stand-in) and the widget's bundled lib/meta.js would disagree, and the widget sees
-// the stand-in's answer; without Meta it works out its own.
-func TestMetaAnswerUsedByLib(t *testing.T) {
-	ctx := context.Background()
-	root := t.TempDir()
-	copyTo(t, "../widgets/lib/meta.js", filepath.Join(root, "lib", "meta.js"))
-	files, err := filepath.Glob("../widgets/lib/meta/*.js")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("meta service files: %v (found %d)", err, len(files))
-	}
-	for _, f := range files {
-		copyTo(t, f, filepath.Join(root, "lib", "meta", filepath.Base(f)))
-	}
-	if err := os.WriteFile(filepath.Join(root, "who.js"), []byte(`import { usernames, packages } from "./lib/meta.js";
-export default {
-  title: "Who",
-  data() { return {}; },
-  template() { return ""; },
-  shouldInvalidate(message, widget) {
-    const u = usernames(message);
-    u.push("changed by the caller");
-    return JSON.stringify([usernames(message), packages(message)]) === widget.config.want;
-  },
-};`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	standIn := writeWidgets(t, map[string]string{
-		"lib/meta.js": metaLib,
-		"lib/util.js": `export const sorted = (xs) => [...xs].sort();`,
-	})
-	r := newTestRuntime(t, WithPoolSize(1))
-	if err := r.LoadDir(ctx, root); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.LoadMeta(ctx, standIn); err != nil {
-		t.Fatal(err)
-	}
-	// A real Bodhi comment: lib/meta.js names its author and the update's package; the
-	// stand-in finds no msg.people nor msg.pkgs in it.
-	msg := fixtureMessage(t, ".bodhi.update.comment")
-	for _, tt := range []struct {
-		meta bool
-		want string
-	}{{true, `[[],[]]`}, {false, `[["kalev"],["xdg-desktop-portal"]]`}} {
-		b, err := r.Message(ctx, msg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tt.meta {
-			if _, _, err := b.Meta(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		got, err := b.Invalidations([]Instance{{ID: 1, Name: "who", Hub: "h", Config: []byte(`{"want":` + strconv.Quote(tt.want) + `}`)}}, nil)
-		b.Close()
-		if err != nil || !got[0] {
-			t.Errorf("meta run %v: usernames and packages are not %s (%v)", tt.meta, tt.want, err)
-		}
-	}
-}
-
-// copyTo copies the file from into to, making its folder.
-func copyTo(t *testing.T, from, to string) {
-	t.Helper()
-	b, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, b, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
