@@ -35,7 +35,7 @@ var benchModules = func() int {
 	if n, err := strconv.Atoi(os.Getenv("HUBS_BENCH_MODULES")); err == nil && n > 0 {
 		return n
 	}
-	return 64
+	return runtime.DefaultModulesPerRuntime
 }()
 
 // benchParallel is how many rebuilds (and runtimes) per core. data() waits for

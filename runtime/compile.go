@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -35,10 +36,97 @@ type bundled struct {
 // inside root: widget code must not pull server files into its bundle, and
 // the browser needs the explicit extension to import the same file.
 func bundle(root, file string) (bundled, []*Error) {
+	b, _, errs := build(root, buildSpec{entry: file})
+	return b, errs
+}
+
+// widgetBundle is a widget in two scripts. Its own file is evaluated once per
+// instance (data() may keep per-instance state at module level); the modules
+// it imports are evaluated once per widget version and runtime, and every
+// evaluation of the file gets them from there: the server evaluates a widget
+// for each instance it rebuilds, and lib/meta.js alone (its fifty-odd service
+// processors) cost more than 1 ms to evaluate each time.
+type widgetBundle struct {
+	// entry's completion value is a function of one parameter, require, that
+	// evaluates the widget file and returns its module namespace.
+	entry string
+	// imports's completion value is a namespace whose default is that require:
+	// it maps each import of the widget file (a path relative to root, with
+	// slashes) to its module namespace, frozen. "" when the file imports nothing.
+	imports string
+	inputs  []string // absolute paths of every file bundled, the widget first
+}
+
+// bundleWidget bundles a widget file in the two parts of a widgetBundle.
+func bundleWidget(root, file string) (widgetBundle, []*Error) {
+	entry, keys, errs := build(root, buildSpec{entry: file, external: true})
+	if len(errs) > 0 {
+		return widgetBundle{}, errs
+	}
+	wb := widgetBundle{entry: entry.code, inputs: entry.inputs[:1]}
+	if len(keys) == 0 {
+		return wb, nil
+	}
+	imports, _, errs := build(root, buildSpec{entry: file, stdin: importsSource(keys)})
+	if len(errs) > 0 {
+		return widgetBundle{}, errs
+	}
+	wb.imports = imports.code
+	for _, in := range imports.inputs[1:] {
+		if in != file {
+			wb.inputs = append(wb.inputs, in)
+		}
+	}
+	return wb, nil
+}
+
+// importsSource is the module bundled as a widget's imports: each import of
+// the widget file under its key, marked as an ES module namespace (so that
+// esbuild's interop in the widget's script reads its default export as such)
+// and frozen, as namespaces are.
+func importsSource(keys []string) string {
+	var b strings.Builder
+	for i, k := range keys {
+		spec, _ := json.Marshal("./" + k)
+		fmt.Fprintf(&b, "import * as m%d from %s;\n", i, spec)
+	}
+	b.WriteString("const modules = new Map([\n")
+	for i, k := range keys {
+		key, _ := json.Marshal(k)
+		fmt.Fprintf(&b, "  [%s, m%d],\n", key, i)
+	}
+	b.WriteString(`]);
+modules.forEach((m) => Object.freeze(Object.defineProperty(m, "__esModule", { value: true })));
+export default function require(path) {
+  const m = modules.get(path);
+  if (m === undefined) throw new Error("module " + path + " is not among the widget's imports");
+  return m;
+}
+`)
+	return b.String()
+}
+
+// buildSpec says what build bundles.
+type buildSpec struct {
+	entry string // the file bundled (the widget, for a widget's imports)
+	// external leaves the entry's own imports out of the bundle: each becomes
+	// require(key), key its path relative to root with slashes, and the script
+	// is wrapped in a function of require instead of being run at once.
+	external bool
+	// stdin, when set, is bundled instead of entry's content, resolving its
+	// imports from root (a widget's imports).
+	stdin string
+}
+
+// build runs esbuild for spec. It returns the bundle, and the keys of the
+// entry's imports when spec.external.
+func build(root string, spec buildSpec) (bundled, []string, []*Error) {
+	file := spec.entry
 	realRoot, err := filepath.EvalSymlinks(root)
 	if err != nil {
-		return bundled{}, []*Error{{File: file, Message: err.Error(), Err: ErrCompile}}
+		return bundled{}, nil, []*Error{{File: file, Message: err.Error(), Err: ErrCompile}}
 	}
+	var keys []string
 	guard := api.Plugin{
 		Name: "hubs-imports",
 		Setup: func(b api.PluginBuild) {
@@ -63,20 +151,34 @@ func bundle(root, file string) (bundled, []*Error) {
 				if rel, err := filepath.Rel(realRoot, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 					return api.OnResolveResult{}, fmt.Errorf("import %q: the file is outside the widgets folder", a.Path)
 				}
+				if spec.external {
+					rel, err := filepath.Rel(root, p)
+					if err != nil {
+						return api.OnResolveResult{}, fmt.Errorf("import %q: %w", a.Path, err)
+					}
+					key := filepath.ToSlash(rel)
+					if !slices.Contains(keys, key) {
+						keys = append(keys, key)
+					}
+					return api.OnResolveResult{Path: key, External: true}, nil
+				}
 				return api.OnResolveResult{Path: p}, nil
 			})
 		},
 	}
-	res := api.Build(api.BuildOptions{
-		EntryPoints:    []string{file},
+	banner, footer := "(() => {", "return "+bundleGlobal+";\n})()"
+	if spec.external {
+		banner, footer = "((require) => {", "return "+bundleGlobal+";\n})"
+	}
+	opts := api.BuildOptions{
 		AbsWorkingDir:  root,
 		Outfile:        filepath.Join(root, bundleName),
 		Bundle:         true,
 		Write:          false,
 		Format:         api.FormatIIFE,
 		GlobalName:     bundleGlobal,
-		Banner:         map[string]string{"js": "(() => {"},
-		Footer:         map[string]string{"js": "return " + bundleGlobal + ";\n})()"},
+		Banner:         map[string]string{"js": banner},
+		Footer:         map[string]string{"js": footer},
 		Sourcemap:      api.SourceMapInline,
 		SourcesContent: api.SourcesContentExclude,
 		Target:         api.ES2022,
@@ -94,34 +196,43 @@ func bundle(root, file string) (bundled, []*Error) {
 		Metafile:  true,
 		LogLevel:  api.LogLevelSilent,
 		Plugins:   []api.Plugin{guard},
-	})
+	}
+	if spec.stdin != "" {
+		opts.Stdin = &api.StdinOptions{Contents: spec.stdin, ResolveDir: root, Sourcefile: importsName, Loader: api.LoaderJS}
+	} else {
+		opts.EntryPoints = []string{file}
+	}
+	res := api.Build(opts)
 	if len(res.Errors) > 0 {
 		errs := make([]*Error, 0, len(res.Errors))
 		for _, m := range res.Errors {
 			e := &Error{File: file, Message: m.Text, Err: ErrCompile}
-			if m.Location != nil {
+			if m.Location != nil && m.Location.File != importsName {
 				e.File = filepath.Join(root, m.Location.File)
 				e.Line, e.Col = m.Location.Line, m.Location.Column+1
 			}
 			errs = append(errs, e)
 		}
-		return bundled{}, errs
+		return bundled{}, nil, errs
 	}
 	var meta struct {
 		Inputs map[string]json.RawMessage `json:"inputs"`
 	}
 	if err := json.Unmarshal([]byte(res.Metafile), &meta); err != nil {
-		return bundled{}, []*Error{{File: file, Message: "esbuild metafile: " + err.Error(), Err: ErrCompile}}
+		return bundled{}, nil, []*Error{{File: file, Message: "esbuild metafile: " + err.Error(), Err: ErrCompile}}
 	}
 	inputs := []string{file}
 	for in := range meta.Inputs {
-		if p := filepath.Join(root, in); p != file {
+		if p := filepath.Join(root, in); p != file && in != importsName {
 			inputs = append(inputs, p)
 		}
 	}
 	sort.Strings(inputs[1:])
-	return bundled{code: string(res.OutputFiles[0].Contents), inputs: inputs}, nil
+	return bundled{code: string(res.OutputFiles[0].Contents), inputs: inputs}, keys, nil
 }
+
+// importsName is how esbuild names the generated module of a widget's imports.
+const importsName = "<widget imports>"
 
 // compileBundle parses the bundle with its source map (so goja maps every
 // position back to the original files) and compiles it in strict mode: ES

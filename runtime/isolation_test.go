@@ -3,10 +3,14 @@ package runtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -193,5 +197,105 @@ func TestSharedModulesOutliveASmallDataCache(t *testing.T) {
 	}
 	if n := evaluations(t, r) - before; n > 3 {
 		t.Errorf("%d evaluations for the hints of 300 instances of 3 widgets, want at most 3", n)
+	}
+}
+
+// TestImportsSharedPerWidget: what a widget imports is evaluated once per widget version
+// and runtime, so its module state is shared by that widget's instances (data() and the
+// shared evaluation alike), while the widget file's own module state stays per instance
+// and another widget importing the same file gets its own evaluation of it. Errors in an
+// import point at the imported file; editing an import starts it afresh.
+func TestImportsSharedPerWidget(t *testing.T) {
+	ctx := context.Background()
+	files := map[string]string{
+		"lib/count.js": `let n = 0;
+export function next() { return ++n; }
+export default "lib default";
+export const label = "count";
+`,
+		"lib/boom.js": `export function boom() {
+  throw new Error("boom in lib");
+}
+`,
+		"a.js": `import def, { next } from "./lib/count.js";
+import * as count from "./lib/count.js";
+const require = "a's own require";
+let own = 0;
+export default { title: "a",
+  data() { return { lib: next(), own: ++own, def, label: count.label, require }; },
+  template() { return ""; },
+  shouldInvalidate() { return next() > 0; } };
+`,
+		"b.js": `import { next } from "./lib/count.js";
+export default { title: "b", data() { return { lib: next() }; }, template() { return ""; } };
+`,
+		"c.js": `import { boom } from "./lib/boom.js";
+export default { title: "c", data() { return boom(); }, template() { return ""; } };
+`,
+	}
+	dir := writeWidgets(t, files)
+	r := newTestRuntime(t, WithPoolSize(1))
+	if err := r.LoadDir(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	data := func(id int64, name string) map[string]any {
+		t.Helper()
+		out, err := r.Data(ctx, Instance{ID: id, Name: name, Hub: "h"}, Hub{Name: "h"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(out, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	steps := []struct {
+		id       int64
+		name     string
+		lib, own float64
+	}{
+		{1, "a", 1, 1},
+		{2, "a", 2, 1}, // another instance: the import's counter goes on, its own starts
+		{1, "a", 3, 2},
+		{3, "b", 1, 0}, // another widget: its own evaluation of lib/count.js
+		{2, "a", 4, 2},
+	}
+	for i, s := range steps {
+		got := data(s.id, s.name)
+		if got["lib"] != s.lib || (s.name == "a" && got["own"] != s.own) {
+			t.Errorf("step %d (%s #%d): got %v, want lib %v own %v", i, s.name, s.id, got, s.lib, s.own)
+		}
+		if s.name == "a" && (got["def"] != "lib default" || got["label"] != "count" || got["require"] != "a's own require") {
+			t.Errorf("step %d: imports or the widget's own require read wrong: %v", i, got)
+		}
+	}
+	// shouldInvalidate runs on the shared evaluation of a, on the same imports.
+	if _, err := r.Invalidations(ctx, []byte(`{"topic":"t","msg":{}}`), []Instance{{ID: 9, Name: "a", Hub: "h"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := data(1, "a"); got["lib"] != 6.0 {
+		t.Errorf("after shouldInvalidate: lib %v, want 6 (one count shared by data and shouldInvalidate)", got["lib"])
+	}
+
+	_, err := r.Data(ctx, Instance{ID: 4, Name: "c", Hub: "h"}, Hub{Name: "h"})
+	var e *Error
+	if !errors.As(err, &e) || filepath.Base(e.File) != "boom.js" || e.Line != 2 || !strings.Contains(e.Message, "boom in lib") {
+		t.Errorf("error thrown in an import: %v (%+v), want lib/boom.js:2", err, e)
+	}
+
+	// A changed import is a new version of the widget: its state starts afresh.
+	if err := os.WriteFile(filepath.Join(dir, "lib", "count.js"), []byte(`let n = 100;
+export function next() { return ++n; }
+export default "lib default";
+export const label = "count v2";
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Reload(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if got := data(1, "a"); got["lib"] != 101.0 || got["label"] != "count v2" || got["own"] != 1.0 {
+		t.Errorf("after the import changed: %v, want lib 101, label count v2, own 1", got)
 	}
 }

@@ -247,8 +247,10 @@ func TestMetaMemoKeys(t *testing.T) {
 }
 
 // TestMetaMemoBound: the memo holds a bounded number of answers (two
-// generations of 128 in lib/meta/util.js): a message described before 100
-// newer ones is still remembered, one described before 300 is not.
+// generations of 1,024 in lib/meta/util.js): a message described before 1,000
+// newer ones is still remembered, one described before 3,000 is not. The memo is
+// the widget's (its imports are shared by its instances), so each case names its
+// message apart.
 func TestMetaMemoBound(t *testing.T) {
 	r := memoRuntime(t)
 	env := func(id, agent string) map[string]any {
@@ -262,20 +264,23 @@ func TestMetaMemoBound(t *testing.T) {
 		newer int
 		want  string
 	}{
-		{100, "alice"},
-		{300, "bob"},
+		{1000, "alice"},
+		{3000, "bob"},
 	}
 	for i, c := range cases {
 		t.Run(fmt.Sprintf("%d newer", c.newer), func(t *testing.T) {
 			id := int64(6000 + i)
 			var got []entries
-			callMemo(t, r, id, map[string]any{"groups": []any{[]any{env("old", "alice")}}}, &got)
-			newer := make([]any, c.newer)
-			for k := range newer {
-				newer[k] = env(fmt.Sprintf("new-%d", k), "carol")
+			old := fmt.Sprintf("old-%d", i)
+			callMemo(t, r, id, map[string]any{"groups": []any{[]any{env(old, "alice")}}}, &got)
+			for from := 0; from < c.newer; from += 500 { // 500 a call: data() returns every entry
+				newer := make([]any, min(500, c.newer-from))
+				for k := range newer {
+					newer[k] = env(fmt.Sprintf("new-%d-%d", i, from+k), "carol")
+				}
+				callMemo(t, r, id, map[string]any{"groups": []any{newer}}, &got)
 			}
-			callMemo(t, r, id, map[string]any{"groups": []any{newer}}, &got)
-			callMemo(t, r, id, map[string]any{"groups": []any{[]any{env("old", "bob")}}}, &got)
+			callMemo(t, r, id, map[string]any{"groups": []any{[]any{env(old, "bob")}}}, &got)
 			if u := got[0][0]["usernames"]; !reflect.DeepEqual(u, []any{c.want}) {
 				t.Errorf("usernames %v, want [%s]", u, c.want)
 			}

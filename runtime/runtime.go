@@ -151,13 +151,16 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 // GOMAXPROCS).
 func WithPoolSize(n int) Option { return func(o *options) { o.poolSize = n } }
 
+// DefaultModulesPerRuntime is WithModulesPerRuntime's default.
+const DefaultModulesPerRuntime = 1024
+
 // WithModulesPerRuntime bounds how many module evaluations each runtime keeps
-// (default 64) for data(): one per widget instance. The other functions share
-// one per widget version, of which a runtime keeps at least 128 whatever n is.
-// A widget bundling widgets/lib/meta.js costs about 0.45 MB and 2 ms of CPU
-// per evaluation (BenchmarkEngine's rebuilds with HUBS_BENCH_MODULES=1), so
-// this bounds memory at about 30 MB per runtime for such widgets; a miss
-// costs one evaluation.
+// (default DefaultModulesPerRuntime) for data(): one per widget instance. The
+// other functions share one per widget version, of which a runtime keeps at
+// least 128 whatever n is. An instance's evaluation is of the widget file
+// alone (its imports are evaluated once per widget version and runtime): about
+// 5 kB and 30 us of CPU for the repository's widgets, plus what data() keeps
+// at module level, so a miss is cheap and the bound is about memory.
 func WithModulesPerRuntime(n int) Option { return func(o *options) { o.modulesPerVM = n } }
 
 // Runtime holds the loaded widgets and the pool that runs them. It is safe
@@ -176,7 +179,7 @@ type Runtime struct {
 
 // New builds a runtime. WithHelpers is required: templates need h.
 func New(opts ...Option) (*Runtime, error) {
-	o := options{limits: DefaultLimits, logger: slog.Default(), now: time.Now, modulesPerVM: 64}
+	o := options{limits: DefaultLimits, logger: slog.Default(), now: time.Now, modulesPerVM: DefaultModulesPerRuntime}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -333,7 +336,7 @@ func (r *Runtime) Compile(ctx context.Context, root, file string) (*Widget, erro
 	if w.Source, err = os.ReadFile(file); err != nil {
 		return nil, &Error{Widget: name, Function: "load", File: w.Display, Message: err.Error(), Err: ErrNotFound}
 	}
-	b, cerrs := bundle(root, file)
+	b, cerrs := bundleWidget(root, file)
 	if len(cerrs) > 0 {
 		errs := make([]error, len(cerrs))
 		for i, e := range cerrs {
@@ -343,16 +346,21 @@ func (r *Runtime) Compile(ctx context.Context, root, file string) (*Widget, erro
 		return nil, errors.Join(errs...)
 	}
 	w.Inputs = b.inputs
-	w.Version = versionOf(b.code)
-	if w.prog, err = compileBundle(filepath.Join(root, bundleName), b.code); err != nil {
+	w.Version = versionOf(b.entry + "\x00" + b.imports)
+	if w.prog, err = compileBundle(filepath.Join(root, bundleName), b.entry); err != nil {
 		return nil, &Error{Widget: name, Function: "load", File: w.Display, Message: err.Error(), Err: ErrCompile}
+	}
+	if b.imports != "" {
+		if w.imports, err = compileBundle(filepath.Join(root, bundleName), b.imports); err != nil {
+			return nil, &Error{Widget: name, Function: "load", File: w.Display, Message: err.Error(), Err: ErrCompile}
+		}
 	}
 	v, err := r.pool.get(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load widget %s: %w", name, err)
 	}
 	defer r.pool.put(v)
-	ns, err := v.run(w, "load", r.opt.limits.Load, func() (goja.Value, error) { return v.rt.RunProgram(w.prog) })
+	ns, err := v.load(w)
 	if err != nil {
 		return nil, err
 	}

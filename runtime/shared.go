@@ -11,8 +11,8 @@ import (
 // candidate of a busy message to find its view already built.
 const viewsPerVM = 16384
 
-// sharedModulesPerVM is the least number of shared evaluations (one per widget version, and
-// fedmsg.meta) a vm keeps, whatever WithModulesPerRuntime says for data()'s per-instance
+// sharedModulesPerVM is the least number of shared evaluations (two per widget version, its
+// file and its imports, and fedmsg.meta) a vm keeps, whatever WithModulesPerRuntime says for data()'s per-instance
 // ones: the hint index asks every instance's widget in turn at start, and a cache smaller
 // than the site's widgets would evaluate a module for nearly every instance.
 const sharedModulesPerVM = 128
@@ -25,7 +25,7 @@ const sharedModulesPerVM = 128
 //
 // A call that throws keeps the shared evaluation: a pure function that throws for one
 // instance's config has changed nothing, and evaluating again would cost every other
-// instance (2 ms for a widget bundling meta.js). An interrupt retires the whole vm.
+// instance an evaluation. An interrupt retires the whole vm.
 func (v *vm) sharedModule(w *Widget) (*module, error) {
 	k := moduleKey{version: w.Version}
 	if m := v.shared.get(k); m != nil {

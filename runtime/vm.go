@@ -237,6 +237,7 @@ type module struct {
 	usernames  goja.Callable // hints.usernames; fedmsg.meta's usernames (metaModule)
 	msgUsers   goja.Callable // hints.messageUsernames
 	packages   goja.Callable // fedmsg.meta's packages (metaModule)
+	require    goja.Value    // a widget version's imports (see vm.imports)
 	elem       *list.Element
 }
 
@@ -289,9 +290,7 @@ func (c *moduleCache) drop(m *module) {
 // its export differently on each evaluation).
 func (v *vm) evaluate(w *Widget) (*module, error) {
 	v.evaluations++
-	ns, err := v.run(w, "load", v.opt.limits.Load, func() (goja.Value, error) {
-		return v.rt.RunProgram(w.prog)
-	})
+	ns, err := v.load(w)
 	if err != nil {
 		return nil, err
 	}
@@ -317,6 +316,60 @@ func (v *vm) evaluate(w *Widget) (*module, error) {
 		m.msgUsers, _ = goja.AssertFunction(hints.Get("messageUsernames"))
 	}
 	return m, nil
+}
+
+// load runs the widget file of w in this vm on the evaluation of its imports that
+// every evaluation of this widget version here shares, and returns its module namespace.
+func (v *vm) load(w *Widget) (goja.Value, error) {
+	require, err := v.imports(w)
+	if err != nil {
+		return nil, err
+	}
+	return v.run(w, "load", v.opt.limits.Load, func() (goja.Value, error) {
+		wrapper, err := v.rt.RunProgram(w.prog)
+		if err != nil {
+			return nil, err
+		}
+		f, ok := goja.AssertFunction(wrapper)
+		if !ok {
+			return nil, errors.New("the bundle is not wrapped in a function")
+		}
+		return f(goja.Undefined(), require)
+	})
+}
+
+// importsID marks the evaluation of a widget version's imports in the shared cache.
+const importsID = -1
+
+// imports returns the require function the evaluations of w's file get their imports
+// from (see widgetBundle): the modules w imports, evaluated on first use and then kept
+// with the shared evaluations, one per widget version. So an import's module-level state
+// is shared by every instance of that widget version in this vm, as it is by the
+// instances on a browser page, and never by another widget.
+func (v *vm) imports(w *Widget) (goja.Value, error) {
+	if w.imports == nil {
+		return goja.Undefined(), nil
+	}
+	k := moduleKey{version: w.Version, id: importsID}
+	if m := v.shared.get(k); m != nil {
+		return m.require, nil
+	}
+	ns, err := v.run(w, "load", v.opt.limits.Load, func() (goja.Value, error) {
+		return v.rt.RunProgram(w.imports)
+	})
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := ns.(*goja.Object)
+	if !ok {
+		return nil, w.contractError("load", "", "the bundle of its imports has no exports")
+	}
+	require := obj.Get("default")
+	if _, ok := goja.AssertFunction(require); !ok {
+		return nil, w.contractError("load", "", "the bundle of its imports has no require function")
+	}
+	v.shared.add(&module{key: k, require: require})
+	return require, nil
 }
 
 func defaultExport(rt *goja.Runtime, ns goja.Value) (*goja.Object, error) {

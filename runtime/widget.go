@@ -33,8 +33,9 @@ type Widget struct {
 
 	HasInvalidate bool // shouldInvalidate is defined
 
-	prog *goja.Program
-	root string // the widgets folder the bundle was made in
+	prog    *goja.Program // the widget file: a function (require) => module namespace (see widgetBundle)
+	imports *goja.Program // the modules it imports, evaluated once per vm (nil when none)
+	root    string        // the widgets folder the bundle was made in
 }
 
 // Param is one declared config parameter.

@@ -29,8 +29,8 @@ type engineFlags struct {
 func (f *engineFlags) define(fs *flagSet) {
 	f.widgets.define(fs)
 	fs.envInt(&f.cacheMB, "cache-mb", "HUBS_CACHE_MB", 64, "size of the widget data cache, in MiB")
-	fs.envInt(&f.modules, "modules-per-runtime", "HUBS_MODULES_PER_RUNTIME", 64,
-		"widget instances whose data() module each JS runtime keeps evaluated (about 0.45 MB each for a widget bundling lib/meta.js; a miss costs about 2 ms of CPU)")
+	fs.envInt(&f.modules, "modules-per-runtime", "HUBS_MODULES_PER_RUNTIME", runtime.DefaultModulesPerRuntime,
+		"widget instances whose data() module each JS runtime keeps evaluated (about 5 kB each plus what data() keeps; a miss costs about 30 us of CPU)")
 	fs.envBool(&f.dev, "dev", "HUBS_DEV", false, "development mode: reload widget code as its files change (and allow /login/dev)")
 	fs.envBool(&f.rebuildUnwatched, "rebuild-unwatched", "HUBS_REBUILD_UNWATCHED", false,
 		"rebuild every invalidated widget at once, also on hubs no page shows (default: those are rebuilt when next viewed)")

@@ -9,9 +9,9 @@ const AVATAR_BASE = "https://seccdn.libravatar.org/avatar/";
 // against about 30 µs for a whole message otherwise), and a bus repeats the
 // same few hundred people all day, so the URLs are memoised. The cache is
 // cleared, not evicted one by one, when it grows past CACHE_MAX: simple,
-// bounded, and still a hit for nearly every message. It is small because
-// the server evaluates this module once per widget instance: 1,024 entries
-// is about 100 kB each at worst.
+// bounded, and still a hit for nearly every message. The server evaluates
+// this module once per widget version and runtime (a widget's imports are
+// shared by its instances there): 1,024 entries is about 100 kB at worst.
 const CACHE_MAX = 1024;
 let avatarCache = new Map();
 
@@ -56,16 +56,17 @@ export function clearCaches() {
 // that message, and describing the page again was most of a rebuild. One
 // msg_id is one message (the archive is idempotent on it), so an answer
 // stays right for as long as the accounts table it was made with (see
-// setAccounts). The module is evaluated once per widget instance on the
-// server, so the memo belongs to one feed and needs to hold only its page
-// (at most 100 messages) and the messages about to join it. Two generations
-// of MEMO_GEN bound it: when the current one is full it becomes the previous
-// one and the one before is dropped; a hit in the previous one moves to the
-// current, so a page of up to MEMO_GEN messages that gains one message per
-// rebuild misses only that one, every time (a single Map cleared when full
-// would make one rebuild in every few hundred a cold one). At most 256
-// answers, about 0.5 MB of goja objects.
-const MEMO_GEN = 128;
+// setAccounts). The server evaluates this module once per widget version and
+// runtime, so the memo serves every feed rebuilt on that runtime: the pages
+// (at most 100 messages each) of the feeds being rebuilt, which overlap (a
+// message naming two people is on both their feeds), and the messages about
+// to join them. Two generations of MEMO_GEN bound it: when the current one is
+// full it becomes the previous one and the one before is dropped; a hit in the
+// previous one moves to the current, so a page that gains one message per
+// rebuild misses only that one while the pages in use fit (a single Map
+// cleared when full would make one rebuild in every few hundred a cold one).
+// At most 2,048 answers, about 4 MB of goja objects.
+const MEMO_GEN = 1024;
 let memoNow = new Map();
 let memoPrev = new Map();
 
