@@ -75,11 +75,11 @@ func (s *Store) ArchiveMessage(ctx context.Context, m Message) (inserted bool, e
 		b := &pgx.Batch{}
 		if len(m.Usernames) > 0 {
 			b.Queue(`INSERT INTO users (name) SELECT DISTINCT unnest($1::text[]) ON CONFLICT (name) DO NOTHING`, m.Usernames)
-			b.Queue(`INSERT INTO users_messages (user_id, msg_id) SELECT id, $2 FROM users WHERE name = ANY($1) ON CONFLICT DO NOTHING`, m.Usernames, id)
+			b.Queue(`INSERT INTO users_messages (user_id, msg_id, timestamp) SELECT id, $2, $3 FROM users WHERE name = ANY($1) ON CONFLICT DO NOTHING`, m.Usernames, id, m.Timestamp)
 		}
 		if len(m.Packages) > 0 {
 			b.Queue(`INSERT INTO packages (name) SELECT DISTINCT unnest($1::text[]) ON CONFLICT (name) DO NOTHING`, m.Packages)
-			b.Queue(`INSERT INTO packages_messages (package_id, msg_id) SELECT id, $2 FROM packages WHERE name = ANY($1) ON CONFLICT DO NOTHING`, m.Packages, id)
+			b.Queue(`INSERT INTO packages_messages (package_id, msg_id, timestamp) SELECT id, $2, $3 FROM packages WHERE name = ANY($1) ON CONFLICT DO NOTHING`, m.Packages, id, m.Timestamp)
 		}
 		if b.Len() == 0 {
 			return nil
@@ -123,13 +123,52 @@ const (
 	MaxGrepRows     = 100
 )
 
-// where renders the filters as a SQL condition and its arguments.
-func (q GrepQuery) where() (string, []any) {
+// selection is the FROM and WHERE of a query over what q matches, and the columns that
+// order its rows in time (then archive order).
+type selection struct {
+	from, where string
+	args        []any
+	time, id    string
+}
+
+// link is the link table a query walks in time order, with the column naming its people
+// (or packages) and the table of their names.
+type link struct{ table, key, names string }
+
+var (
+	userLinks    = link{"users_messages", "user_id", "users"}
+	packageLinks = link{"packages_messages", "package_id", "packages"}
+)
+
+// drive picks the link table q can walk newest first, through its (name id, timestamp,
+// msg_id) index: when q names one person, or no person and one package. A page of their
+// messages then reads as many index entries as it shows (plus the offset), however long
+// their history; several names could name one message twice, and keep the plain form.
+func (q GrepQuery) drive() (link, string, bool) {
+	switch {
+	case len(q.Usernames) == 1:
+		return userLinks, q.Usernames[0], true
+	case len(q.Usernames) == 0 && len(q.Packages) == 1:
+		return packageLinks, q.Packages[0], true
+	}
+	return link{}, "", false
+}
+
+// selection renders q's filters. withMessages false leaves messages out of FROM when no
+// filter needs its columns (a count by one person in a time window reads their link
+// index alone).
+func (q GrepQuery) selection(withMessages bool) selection {
 	var conds []string
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
+	}
+	sel := selection{from: "messages m", time: "m.timestamp", id: "m.id"}
+	l, name, driven := q.drive()
+	if driven {
+		sel.time, sel.id = "l.timestamp", "l.msg_id"
+		conds = append(conds, "l."+l.key+" = (SELECT id FROM "+l.names+" WHERE name = "+arg(name)+")")
 	}
 	if len(q.Topics) > 0 {
 		conds = append(conds, "m.topic = ANY("+arg(q.Topics)+")")
@@ -137,48 +176,61 @@ func (q GrepQuery) where() (string, []any) {
 	if len(q.Categories) > 0 {
 		conds = append(conds, "m.category = ANY("+arg(q.Categories)+")")
 	}
-	if len(q.Usernames) > 0 {
+	if len(q.Usernames) > 0 && !(driven && l == userLinks) {
 		conds = append(conds, `m.id IN (SELECT um.msg_id FROM users_messages um JOIN users u ON u.id = um.user_id
 			WHERE u.name = ANY(`+arg(q.Usernames)+`))`)
 	}
-	if len(q.Packages) > 0 {
+	if len(q.Packages) > 0 && !(driven && l == packageLinks) {
 		conds = append(conds, `m.id IN (SELECT pm.msg_id FROM packages_messages pm JOIN packages p ON p.id = pm.package_id
 			WHERE p.name = ANY(`+arg(q.Packages)+`))`)
 	}
 	if len(q.Contains) > 0 {
 		conds = append(conds, "EXISTS (SELECT 1 FROM unnest("+arg(q.Contains)+"::text[]) c WHERE strpos(m.msg::text, c) > 0)")
 	}
+	onLink := 0 // conditions so far that read no column of messages
+	if driven {
+		onLink = 1
+	}
+	needMessages := withMessages || len(conds) > onLink
 	if !q.Start.IsZero() {
-		conds = append(conds, "m.timestamp >= "+arg(q.Start))
+		conds = append(conds, sel.time+" >= "+arg(q.Start))
 	}
 	if !q.End.IsZero() {
-		conds = append(conds, "m.timestamp < "+arg(q.End))
+		conds = append(conds, sel.time+" < "+arg(q.End))
 	}
-	if len(conds) == 0 {
-		return "TRUE", args
+	if driven {
+		sel.from = l.table + " l"
+		if needMessages {
+			sel.from += " JOIN messages m ON m.id = l.msg_id"
+		}
 	}
-	return strings.Join(conds, " AND "), args
+	sel.where, sel.args = "TRUE", args
+	if len(conds) > 0 {
+		sel.where = strings.Join(conds, " AND ")
+	}
+	return sel
 }
 
 // countSQL is the query counting what q matches. Filtered by people alone (or packages
 // alone), as a person's feed and activity counts are, it counts their links, which the
 // link table's primary key holds in order, without visiting each message: a tenth of the
-// time at 1,880 matches, and the gap grows with a person's history.
+// time at 1,880 matches, and the gap grows with a person's history. One person in a time
+// window counts a range of their time index.
 func (q GrepQuery) countSQL() (string, []any) {
 	others := len(q.Topics) + len(q.Categories) + len(q.Contains)
 	if others > 0 || !q.Start.IsZero() || !q.End.IsZero() || (len(q.Usernames) > 0) == (len(q.Packages) > 0) {
-		where, args := q.where()
-		return "SELECT count(*) FROM messages m WHERE " + where, args
+		sel := q.selection(false)
+		return "SELECT count(*) FROM " + sel.from + " WHERE " + sel.where, sel.args
 	}
-	links, key, names, list := "users_messages", "user_id", "users", q.Usernames
+	l, list := userLinks, q.Usernames
 	if len(q.Packages) > 0 {
-		links, key, names, list = "packages_messages", "package_id", "packages", q.Packages
+		l, list = packageLinks, q.Packages
 	}
 	count := "count(*)" // (name id, msg_id) is the key: one row per message
 	if len(list) > 1 {
 		count = "count(DISTINCT l.msg_id)"
 	}
-	return "SELECT " + count + " FROM " + links + " l JOIN " + names + " n ON n.id = l." + key + " WHERE n.name = ANY($1)", []any{list}
+	return "SELECT " + count + " FROM " + l.table + " l JOIN " + l.names + " n ON n.id = l." + l.key + " WHERE n.name = ANY($1)", []any{list}
 }
 
 // normalize fills in defaults and checks the paging fields.
@@ -223,12 +275,12 @@ func (s *Store) GrepMessages(ctx context.Context, q GrepQuery) (msgs []Message, 
 	if err != nil {
 		return nil, 0, err
 	}
-	where, args := q.where()
+	sel := q.selection(true)
 	dir := "DESC"
 	if q.Order == "asc" {
 		dir = "ASC"
 	}
-	pageArgs := append(slices.Clip(args), q.Rows, (q.Page-1)*q.Rows)
+	pageArgs := append(slices.Clip(sel.args), q.Rows, (q.Page-1)*q.Rows)
 	names := `NULL::text[], NULL::text[]`
 	if q.Names {
 		names = `ARRAY(SELECT u.name FROM users_messages um JOIN users u ON u.id = um.user_id WHERE um.msg_id = m.id ORDER BY u.name),
@@ -239,9 +291,9 @@ func (s *Store) GrepMessages(ctx context.Context, q GrepQuery) (msgs []Message, 
 			coalesce(m.crypto, ''), coalesce(m.certificate, ''), coalesce(m.signature, ''),
 			coalesce(m.source_name, ''), coalesce(m.source_version, ''), m.msg::text, coalesce(m.headers::text, ''),
 			` + names + `
-		FROM messages m
-		WHERE ` + where + `
-		ORDER BY m.timestamp ` + dir + `, m.id ` + dir + `
+		FROM ` + sel.from + `
+		WHERE ` + sel.where + `
+		ORDER BY ` + sel.time + ` ` + dir + `, ` + sel.id + ` ` + dir + `
 		LIMIT $` + strconv.Itoa(len(pageArgs)-1) + ` OFFSET $` + strconv.Itoa(len(pageArgs))
 	msgs = []Message{}
 	b := &pgx.Batch{}
@@ -303,13 +355,13 @@ func (s *Store) HistogramMessages(ctx context.Context, q GrepQuery, step time.Du
 	if n > MaxHistogramBuckets {
 		return nil, fmt.Errorf("histogram: %d intervals, at most %d: %w", n, MaxHistogramBuckets, ErrInvalid)
 	}
-	where, args := q.where()
+	sel := q.selection(true) // the categories are the messages'
 	// In whole microseconds (timestamptz's precision): float seconds put a message at
 	// exactly an interval's start in the one before when start has a fraction.
-	args = append(args, q.Start.UnixMicro(), step.Microseconds())
-	sql := `SELECT ((extract(epoch FROM m.timestamp) * 1000000)::bigint - $` + strconv.Itoa(len(args)-1) + `::bigint) / $` +
+	args := append(sel.args, q.Start.UnixMicro(), step.Microseconds())
+	sql := `SELECT ((extract(epoch FROM ` + sel.time + `) * 1000000)::bigint - $` + strconv.Itoa(len(args)-1) + `::bigint) / $` +
 		strconv.Itoa(len(args)) + `::bigint AS bucket, coalesce(m.category, ''), count(*)
-		FROM messages m WHERE ` + where + ` GROUP BY 1, 2`
+		FROM ` + sel.from + ` WHERE ` + sel.where + ` GROUP BY 1, 2`
 	buckets := make([]HistogramBucket, n)
 	for i := range buckets {
 		buckets[i] = HistogramBucket{Start: q.Start.Add(time.Duration(i) * step), Categories: map[string]int{}}

@@ -164,6 +164,13 @@ func TestGrepMessages(t *testing.T) {
 		{"past the last page", store.GrepQuery{Rows: 4, Page: 4}, "", 10},
 		{"page 2 ascending, filtered", store.GrepQuery{Rows: 2, Page: 2, Order: "asc", Categories: []string{"bodhi", "buildsys"}}, "2 5", 5},
 		{"unknown user", store.GrepQuery{Usernames: []string{"nobody"}}, "", 0},
+		// One person (or one package) is read through their links' time index.
+		{"user in a window", store.GrepQuery{Usernames: []string{"ralph"}, Start: t0.Add(1 * time.Minute), End: t0.Add(9 * time.Minute)}, "6 2", 2},
+		{"user from a time, ascending, page 2", store.GrepQuery{Usernames: []string{"ralph"}, Start: t0.Add(1 * time.Minute), Order: "asc", Rows: 1, Page: 2}, "6", 3},
+		{"one user AND one package", store.GrepQuery{Usernames: []string{"ralph"}, Packages: []string{"kernel"}}, "9 0", 2},
+		{"one user AND topics, page 2", store.GrepQuery{Usernames: []string{"ralph"}, Topics: []string{"org.fedoraproject.prod.git.receive", "org.fedoraproject.prod.bodhi.update.comment"}, Rows: 1, Page: 2}, "0", 2},
+		{"package in a window AND contains", store.GrepQuery{Packages: []string{"kernel"}, Start: t0.Add(1 * time.Minute), Contains: []string{"fix"}}, "9", 1},
+		{"package until a time", store.GrepQuery{Packages: []string{"firefox"}, End: t0.Add(8 * time.Minute)}, "5", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -199,6 +206,27 @@ func TestGrepMessages(t *testing.T) {
 		msgs, _, err = s.GrepMessages(ctx, store.GrepQuery{Topics: []string{"bulk"}, Rows: 100})
 		if err != nil || len(msgs) != 100 {
 			t.Fatalf("rows 100: %d, %v", len(msgs), err)
+		}
+	})
+	t.Run("one person's messages at one time come in archive order", func(t *testing.T) {
+		for _, id := range []string{"tie-a", "tie-b", "tie-c"} {
+			m := store.Message{MsgID: id, Topic: "tie", Timestamp: t0.Add(2 * time.Hour), Msg: json.RawMessage(`{}`), Usernames: []string{"tied"}}
+			if _, err := s.ArchiveMessage(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for order, want := range map[string]string{"desc": "tie-c tie-b tie-a", "asc": "tie-a tie-b tie-c"} {
+			msgs, _, err := s.GrepMessages(ctx, store.GrepQuery{Usernames: []string{"tied"}, Order: order})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := make([]string, len(msgs))
+			for i, m := range msgs {
+				ids[i] = m.MsgID
+			}
+			if got := strings.Join(ids, " "); got != want {
+				t.Errorf("%s: %q, want %q", order, got, want)
+			}
 		}
 	})
 	refused := []struct {
@@ -295,5 +323,100 @@ func TestHistogramMessages(t *testing.T) {
 				t.Fatalf("got %v, want ErrInvalid", err)
 			}
 		})
+	}
+}
+
+// TestLinksWrittenByDatanommer: datanommer writes users_messages and packages_messages
+// without the time this archive keeps on each link; the schema fills it in from the
+// message, and moves it when a message's time changes, so one person's messages come in
+// time order whoever wrote them.
+func TestLinksWrittenByDatanommer(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	db := s.Pool()
+	for i, minute := range []int{5, 1, 3} {
+		var id int64
+		err := db.QueryRow(ctx, `INSERT INTO messages (msg_id, i, topic, timestamp, msg) VALUES ($1, $2, 'dn', $3, '{}') RETURNING id`,
+			fmt.Sprintf("dn-%d", i), i, t0.Add(time.Duration(minute)*time.Minute)).Scan(&id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(ctx, `INSERT INTO users (name) VALUES ('nommed') ON CONFLICT DO NOTHING`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(ctx, `INSERT INTO users_messages (user_id, msg_id) SELECT id, $1 FROM users WHERE name = 'nommed'`, id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(ctx, `INSERT INTO packages (name) VALUES ('nompkg') ON CONFLICT DO NOTHING`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(ctx, `INSERT INTO packages_messages (package_id, msg_id) SELECT id, $1 FROM packages WHERE name = 'nompkg'`, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	order := func(q store.GrepQuery) string {
+		t.Helper()
+		msgs, total, err := s.GrepMessages(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := make([]string, len(msgs))
+		for i, m := range msgs {
+			ids[i] = m.MsgID
+		}
+		return fmt.Sprintf("%s (%d)", strings.Join(ids, " "), total)
+	}
+	for _, q := range []store.GrepQuery{{Usernames: []string{"nommed"}}, {Packages: []string{"nompkg"}}} {
+		if got, want := order(q), "dn-0 dn-2 dn-1 (3)"; got != want {
+			t.Errorf("%+v: %s, want %s", q, got, want)
+		}
+	}
+	if got, want := order(store.GrepQuery{Usernames: []string{"nommed"}, Start: t0.Add(2 * time.Minute)}), "dn-0 dn-2 (2)"; got != want {
+		t.Errorf("from minute 2: %s, want %s", got, want)
+	}
+	if _, err := db.Exec(ctx, `UPDATE messages SET timestamp = $1 WHERE msg_id = 'dn-1'`, t0.Add(9*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []store.GrepQuery{{Usernames: []string{"nommed"}}, {Packages: []string{"nompkg"}}} {
+		if got, want := order(q), "dn-1 dn-0 dn-2 (3)"; got != want {
+			t.Errorf("after dn-1 moved to minute 9, %+v: %s, want %s", q, got, want)
+		}
+	}
+}
+
+// TestLinkTimestampsMigration: an archive written before the links kept their message's time
+// (schema version 1) gets it filled in by the migration that adds it.
+func TestLinkTimestampsMigration(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	for _, m := range grepCorpus() {
+		if _, err := s.ArchiveMessage(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Back to version 1: what 0002_link_timestamps.sql adds, taken away.
+	_, err := s.Pool().Exec(ctx, `
+		DROP TRIGGER messages_timestamp_moved ON messages;
+		DROP FUNCTION message_timestamp_moved();
+		DROP TRIGGER users_messages_timestamp ON users_messages;
+		DROP TRIGGER packages_messages_timestamp ON packages_messages;
+		DROP FUNCTION link_timestamp();
+		ALTER TABLE users_messages DROP COLUMN timestamp;
+		ALTER TABLE packages_messages DROP COLUMN timestamp;
+		UPDATE schema_version SET version = 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var missing int
+	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM users_messages l JOIN messages m ON m.id = l.msg_id
+		WHERE l.timestamp IS DISTINCT FROM m.timestamp`).Scan(&missing); err != nil || missing != 0 {
+		t.Fatalf("%d links without their message's time (%v)", missing, err)
+	}
+	msgs, total, err := s.GrepMessages(ctx, store.GrepQuery{Packages: []string{"kernel"}})
+	if err != nil || total != 3 || len(msgs) != 3 || msgs[0].I != 9 || msgs[2].I != 0 {
+		t.Fatalf("kernel after the migration: %d of %d, %v", len(msgs), total, err)
 	}
 }
