@@ -449,3 +449,43 @@ func TestLogIsBounded(t *testing.T) {
 		t.Errorf("a 1 MiB field made a %d-byte log line", len(lines[1]))
 	}
 }
+
+// TestGrepMessagesFrozenAndShared: the messages ctx.messages.grep answers are frozen, and the
+// same message read again (by this instance or another) is the same value, built once; the
+// array and the object around them are the caller's to change.
+func TestGrepMessagesFrozenAndShared(t *testing.T) {
+	host := &archiveHost{messages: []json.RawMessage{fixtureMessage(t, ".bodhi.update.comment"), json.RawMessage(`{"msg_id":"2026-x","topic":"t","msg":{"a":[1]}}`)}}
+	r := loadWidgets(t, map[string]string{"g.js": `
+let last = null;
+export default {
+  title: "G",
+  async data(ctx) {
+    const page = await ctx.messages.grep({ rows: 2 });
+    const m = page.raw_messages[1];
+    const tries = [];
+    for (const f of [() => { m.topic = "x"; }, () => { m.msg.a.push(2); }, () => { m.extra = 1; }]) {
+      try { f(); tries.push("changed"); } catch (e) { tries.push(e.constructor.name); }
+    }
+    page.raw_messages.push("mine");
+    page.total = -1;
+    const same = last !== null && last === page.raw_messages[0];
+    last = page.raw_messages[0];
+    return { tries, frozen: Object.isFrozen(m.msg.a), n: page.raw_messages.length, total: page.total, same, topic: m.topic };
+  },
+  template() { return ""; },
+};`}, WithHost(host), WithPoolSize(1))
+	for call, wantSame := range []bool{false, true} {
+		out, err := r.Data(context.Background(), Instance{ID: 1, Name: "g", Hub: "h"}, Hub{Name: "h"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]any{"tries": []any{"TypeError", "TypeError", "TypeError"}, "frozen": true, "n": 3.0, "total": -1.0, "same": wantSame, "topic": "t"}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("call %d:\n got %v\nwant %v", call, got, want)
+		}
+	}
+}

@@ -1,0 +1,53 @@
+package runtime
+
+import (
+	"container/list"
+
+	"github.com/dop251/goja"
+)
+
+// archivedPerVM bounds the archived messages a vm keeps as frozen JS values for
+// ctx.messages.grep. A message of the archive never changes (it is stored once per msg_id),
+// and the feeds a bus message invalidates show mostly the same recent messages: building
+// each page again from JSON was half of what a rebuild allocated, and the garbage
+// collector's work grows with what is allocated. A 2.7 kB message is some 20 kB of goja
+// objects, so this is about 20 MB per runtime.
+const archivedPerVM = 1024
+
+type archived struct {
+	raw   string // the JSON the value was built from: the key, compared whole
+	value goja.Value
+}
+
+// archiveCache is an LRU of frozen archived messages, keyed by their JSON text.
+type archiveCache struct {
+	max   int
+	byRaw map[string]*list.Element
+	order *list.List // front = most recently used
+}
+
+func newArchiveCache(max int) *archiveCache {
+	return &archiveCache{max: max, byRaw: make(map[string]*list.Element), order: list.New()}
+}
+
+// archivedMessage returns the frozen JS value of an archived message's JSON, built once and
+// shared by every call that reads the same message in this vm.
+func (v *vm) archivedMessage(raw []byte) (goja.Value, error) {
+	c := v.archive
+	if e, ok := c.byRaw[string(raw)]; ok {
+		c.order.MoveToFront(e)
+		return e.Value.(*archived).value, nil
+	}
+	val, err := v.jsonToValue(raw, true)
+	if err != nil {
+		return nil, err
+	}
+	a := &archived{raw: string(raw), value: val}
+	c.byRaw[a.raw] = c.order.PushFront(a)
+	for c.order.Len() > c.max {
+		old := c.order.Back()
+		c.order.Remove(old)
+		delete(c.byRaw, old.Value.(*archived).raw)
+	}
+	return val, nil
+}
