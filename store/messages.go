@@ -51,41 +51,46 @@ func (s *Store) ArchiveMessage(ctx context.Context, m Message) (inserted bool, e
 	if m.Timestamp.IsZero() {
 		m.Timestamp = time.Now()
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var id int64
-		err := tx.QueryRow(ctx, `
+	// One round trip: the statements of a batch run in one implicit transaction. The names
+	// go in first, with DO NOTHING; then one statement inserts the message and its links.
+	// Under READ COMMITTED that second statement sees the names another archiver committed
+	// meanwhile (the first waits for an insert of the same name in progress), which one
+	// statement inserting names and links together would miss. A message archived already
+	// inserts nothing, and so no link: the archive is idempotent on msg_id.
+	b := &pgx.Batch{}
+	if len(m.Usernames) > 0 {
+		b.Queue(`INSERT INTO users (name) SELECT DISTINCT unnest($1::text[]) ON CONFLICT (name) DO NOTHING`, m.Usernames)
+	}
+	if len(m.Packages) > 0 {
+		b.Queue(`INSERT INTO packages (name) SELECT DISTINCT unnest($1::text[]) ON CONFLICT (name) DO NOTHING`, m.Packages)
+	}
+	b.Queue(`
+		WITH m AS (
 			INSERT INTO messages (msg_id, i, topic, timestamp, category, username, crypto, certificate,
 				signature, source_name, source_version, msg, headers)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 			ON CONFLICT (msg_id) DO NOTHING
-			RETURNING id`,
-			m.MsgID, m.I, m.Topic, m.Timestamp, nullable(m.Category), nullable(m.Username), nullable(m.Crypto),
-			nullable(m.Certificate), nullable(m.Signature), nullable(m.SourceName), nullable(m.SourceVersion),
-			msg, headers).Scan(&id)
-		if err == pgx.ErrNoRows {
-			return nil // archived already
-		}
-		if err != nil {
-			return err
-		}
-		inserted = true
-		// Names first with DO NOTHING, then the links from a fresh statement: under READ
-		// COMMITTED the second statement sees names another archiver committed meanwhile,
-		// which one INSERT ... RETURNING would miss.
-		b := &pgx.Batch{}
-		if len(m.Usernames) > 0 {
-			b.Queue(`INSERT INTO users (name) SELECT DISTINCT unnest($1::text[]) ON CONFLICT (name) DO NOTHING`, m.Usernames)
-			b.Queue(`INSERT INTO users_messages (user_id, msg_id, timestamp) SELECT id, $2, $3 FROM users WHERE name = ANY($1) ON CONFLICT DO NOTHING`, m.Usernames, id, m.Timestamp)
-		}
-		if len(m.Packages) > 0 {
-			b.Queue(`INSERT INTO packages (name) SELECT DISTINCT unnest($1::text[]) ON CONFLICT (name) DO NOTHING`, m.Packages)
-			b.Queue(`INSERT INTO packages_messages (package_id, msg_id, timestamp) SELECT id, $2, $3 FROM packages WHERE name = ANY($1) ON CONFLICT DO NOTHING`, m.Packages, id, m.Timestamp)
-		}
-		if b.Len() == 0 {
-			return nil
-		}
-		return tx.SendBatch(ctx, b).Close()
+			RETURNING id
+		), users_linked AS (
+			INSERT INTO users_messages (user_id, msg_id, timestamp)
+			SELECT u.id, m.id, $4 FROM m, users u WHERE u.name = ANY($14::text[])
+			ON CONFLICT DO NOTHING
+		), packages_linked AS (
+			INSERT INTO packages_messages (package_id, msg_id, timestamp)
+			SELECT p.id, m.id, $4 FROM m, packages p WHERE p.name = ANY($15::text[])
+			ON CONFLICT DO NOTHING
+		)
+		SELECT count(*) FROM m`,
+		m.MsgID, m.I, m.Topic, m.Timestamp, nullable(m.Category), nullable(m.Username), nullable(m.Crypto),
+		nullable(m.Certificate), nullable(m.Signature), nullable(m.SourceName), nullable(m.SourceVersion),
+		msg, headers, m.Usernames, m.Packages,
+	).QueryRow(func(r pgx.Row) error {
+		var n int
+		err := r.Scan(&n)
+		inserted = n == 1
+		return err
 	})
+	err = s.pool.SendBatch(ctx, b).Close()
 	if err != nil {
 		return false, fmt.Errorf("archive message %s: %w", m.MsgID, err)
 	}
