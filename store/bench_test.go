@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -151,6 +152,33 @@ func BenchmarkGrepMessages(b *testing.B) {
 			}
 		})
 	}
+	// What fedmsgs asks, one person's messages per interval and service, here over the whole
+	// of ralph's history (all 1,880, copies included) in 100 intervals: its cost is in the
+	// messages counted, as a busy person's twelve weeks would be.
+	var first, last time.Time
+	for _, m := range msgs {
+		if slices.Contains(m.Usernames, "ralph") {
+			if first.IsZero() || m.Timestamp.Before(first) {
+				first = m.Timestamp
+			}
+			if m.Timestamp.After(last) {
+				last = m.Timestamp
+			}
+		}
+	}
+	end := last.Add(20 * 24 * time.Hour).Add(time.Second)
+	step := end.Sub(first)/100 + time.Second
+	hq := store.GrepQuery{Usernames: []string{"ralph"}, Start: first, End: end}
+	if n, err := s.CountMessages(ctx, hq); err == nil {
+		b.Logf("histogram: %d of ralph's messages in 100 intervals", n)
+	}
+	b.Run("histogram_user", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.HistogramMessages(ctx, hq, step); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkHubQueries is what /{hub}/json asks of the store.

@@ -72,12 +72,12 @@ func (s *Store) ArchiveMessage(ctx context.Context, m Message) (inserted bool, e
 			ON CONFLICT (msg_id) DO NOTHING
 			RETURNING id
 		), users_linked AS (
-			INSERT INTO users_messages (user_id, msg_id, timestamp)
-			SELECT u.id, m.id, $4 FROM m, users u WHERE u.name = ANY($14::text[])
+			INSERT INTO users_messages (user_id, msg_id, timestamp, category)
+			SELECT u.id, m.id, $4, $5 FROM m, users u WHERE u.name = ANY($14::text[])
 			ON CONFLICT DO NOTHING
 		), packages_linked AS (
-			INSERT INTO packages_messages (package_id, msg_id, timestamp)
-			SELECT p.id, m.id, $4 FROM m, packages p WHERE p.name = ANY($15::text[])
+			INSERT INTO packages_messages (package_id, msg_id, timestamp, category)
+			SELECT p.id, m.id, $4, $5 FROM m, packages p WHERE p.name = ANY($15::text[])
 			ON CONFLICT DO NOTHING
 		)
 		SELECT count(*) FROM m`,
@@ -134,6 +134,7 @@ type selection struct {
 	from, where string
 	args        []any
 	time, id    string
+	category    string // the messages' category column: the link's when messages is not in from
 }
 
 // link is the link table a query walks in time order, with the column naming its people
@@ -169,7 +170,7 @@ func (q GrepQuery) selection(withMessages bool) selection {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	sel := selection{from: "messages m", time: "m.timestamp", id: "m.id"}
+	sel := selection{from: "messages m", time: "m.timestamp", id: "m.id", category: "m.category"}
 	l, name, driven := q.drive()
 	if driven {
 		sel.time, sel.id = "l.timestamp", "l.msg_id"
@@ -204,7 +205,7 @@ func (q GrepQuery) selection(withMessages bool) selection {
 		conds = append(conds, sel.time+" < "+arg(q.End))
 	}
 	if driven {
-		sel.from = l.table + " l"
+		sel.from, sel.category = l.table+" l", "l.category"
 		if needMessages {
 			sel.from += " JOIN messages m ON m.id = l.msg_id"
 		}
@@ -360,12 +361,16 @@ func (s *Store) HistogramMessages(ctx context.Context, q GrepQuery, step time.Du
 	if n > MaxHistogramBuckets {
 		return nil, fmt.Errorf("histogram: %d intervals, at most %d: %w", n, MaxHistogramBuckets, ErrInvalid)
 	}
-	sel := q.selection(true) // the categories are the messages'
-	// In whole microseconds (timestamptz's precision): float seconds put a message at
-	// exactly an interval's start in the one before when start has a fraction.
-	args := append(sel.args, q.Start.UnixMicro(), step.Microseconds())
-	sql := `SELECT ((extract(epoch FROM ` + sel.time + `) * 1000000)::bigint - $` + strconv.Itoa(len(args)-1) + `::bigint) / $` +
-		strconv.Itoa(len(args)) + `::bigint AS bucket, coalesce(m.category, ''), count(*)
+	// One person (or package) alone is counted from their links, which keep each message's
+	// time and category: a histogram of their twelve weeks reads a range of their time index
+	// and the small link rows, not every message row.
+	sel := q.selection(false)
+	// date_bin counts in timestamptz's microseconds from start, as sent (pgx drops the rest
+	// of a nanosecond start): an interval's start falls inside it whatever its fraction.
+	origin := q.Start.Truncate(time.Microsecond)
+	args := append(sel.args, origin, step)
+	sql := `SELECT date_bin($` + strconv.Itoa(len(args)) + `::interval, ` + sel.time + `, $` + strconv.Itoa(len(args)-1) + `),
+		coalesce(` + sel.category + `, ''), count(*)
 		FROM ` + sel.from + ` WHERE ` + sel.where + ` GROUP BY 1, 2`
 	buckets := make([]HistogramBucket, n)
 	for i := range buckets {
@@ -376,12 +381,13 @@ func (s *Store) HistogramMessages(ctx context.Context, q GrepQuery, step time.Du
 		return nil, fmt.Errorf("histogram: %w", err)
 	}
 	var (
-		bucket, count int
-		category      string
+		bin      time.Time
+		count    int
+		category string
 	)
-	_, err = pgx.ForEachRow(rows, []any{&bucket, &category, &count}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&bin, &category, &count}, func() error {
 		// The WHERE keeps rows in [start, end): a bucket is in range.
-		bucket = min(max(bucket, 0), n-1)
+		bucket := min(max(int(bin.Sub(origin)/step), 0), n-1)
 		buckets[bucket].Total += count
 		buckets[bucket].Categories[category] += count
 		return nil

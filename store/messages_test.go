@@ -327,16 +327,16 @@ func TestHistogramMessages(t *testing.T) {
 }
 
 // TestLinksWrittenByDatanommer: datanommer writes users_messages and packages_messages
-// without the time this archive keeps on each link; the schema fills it in from the
-// message, and moves it when a message's time changes, so one person's messages come in
-// time order whoever wrote them.
+// without the time and category this archive keeps on each link; the schema fills them in
+// from the message, and moves them when a message's change, so one person's messages come
+// in time order, and are counted by category, whoever wrote them.
 func TestLinksWrittenByDatanommer(t *testing.T) {
 	s := storetest.New(t)
 	ctx := context.Background()
 	db := s.Pool()
 	for i, minute := range []int{5, 1, 3} {
 		var id int64
-		err := db.QueryRow(ctx, `INSERT INTO messages (msg_id, i, topic, timestamp, msg) VALUES ($1, $2, 'dn', $3, '{}') RETURNING id`,
+		err := db.QueryRow(ctx, `INSERT INTO messages (msg_id, i, topic, timestamp, category, msg) VALUES ($1, $2, 'dn', $3, 'nommer', '{}') RETURNING id`,
 			fmt.Sprintf("dn-%d", i), i, t0.Add(time.Duration(minute)*time.Minute)).Scan(&id)
 		if err != nil {
 			t.Fatal(err)
@@ -374,8 +374,29 @@ func TestLinksWrittenByDatanommer(t *testing.T) {
 	if got, want := order(store.GrepQuery{Usernames: []string{"nommed"}, Start: t0.Add(2 * time.Minute)}), "dn-0 dn-2 (2)"; got != want {
 		t.Errorf("from minute 2: %s, want %s", got, want)
 	}
-	if _, err := db.Exec(ctx, `UPDATE messages SET timestamp = $1 WHERE msg_id = 'dn-1'`, t0.Add(9*time.Minute)); err != nil {
+	histogram := func() string {
+		t.Helper()
+		var out []string
+		for _, q := range []store.GrepQuery{{Usernames: []string{"nommed"}}, {Packages: []string{"nompkg"}}} {
+			q.Start, q.End = t0, t0.Add(10*time.Minute)
+			bs, err := s.HistogramMessages(ctx, q, 5*time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range bs {
+				out = append(out, fmt.Sprint(b.Categories))
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	if got, want := histogram(), "map[nommer:2] map[nommer:1] map[nommer:2] map[nommer:1]"; got != want {
+		t.Errorf("histogram: %s, want %s", got, want)
+	}
+	if _, err := db.Exec(ctx, `UPDATE messages SET timestamp = $1, category = 'moved' WHERE msg_id = 'dn-1'`, t0.Add(9*time.Minute)); err != nil {
 		t.Fatal(err)
+	}
+	if got, want := histogram(), "map[nommer:1] map[moved:1 nommer:1] map[nommer:1] map[moved:1 nommer:1]"; got != want {
+		t.Errorf("histogram after dn-1 moved: %s, want %s", got, want)
 	}
 	for _, q := range []store.GrepQuery{{Usernames: []string{"nommed"}}, {Packages: []string{"nompkg"}}} {
 		if got, want := order(q), "dn-1 dn-0 dn-2 (3)"; got != want {
@@ -401,8 +422,8 @@ func TestLinkTimestampsMigration(t *testing.T) {
 		DROP TRIGGER users_messages_timestamp ON users_messages;
 		DROP TRIGGER packages_messages_timestamp ON packages_messages;
 		DROP FUNCTION link_timestamp();
-		ALTER TABLE users_messages DROP COLUMN timestamp;
-		ALTER TABLE packages_messages DROP COLUMN timestamp;
+		ALTER TABLE users_messages DROP COLUMN timestamp, DROP COLUMN category;
+		ALTER TABLE packages_messages DROP COLUMN timestamp, DROP COLUMN category;
 		UPDATE schema_version SET version = 1`)
 	if err != nil {
 		t.Fatal(err)
@@ -412,8 +433,8 @@ func TestLinkTimestampsMigration(t *testing.T) {
 	}
 	var missing int
 	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM users_messages l JOIN messages m ON m.id = l.msg_id
-		WHERE l.timestamp IS DISTINCT FROM m.timestamp`).Scan(&missing); err != nil || missing != 0 {
-		t.Fatalf("%d links without their message's time (%v)", missing, err)
+		WHERE l.timestamp IS DISTINCT FROM m.timestamp OR l.category IS DISTINCT FROM m.category`).Scan(&missing); err != nil || missing != 0 {
+		t.Fatalf("%d links without their message's time and category (%v)", missing, err)
 	}
 	msgs, total, err := s.GrepMessages(ctx, store.GrepQuery{Packages: []string{"kernel"}})
 	if err != nil || total != 3 || len(msgs) != 3 || msgs[0].I != 9 || msgs[2].I != 0 {
