@@ -403,11 +403,37 @@ func TestLinksWrittenByDatanommer(t *testing.T) {
 			t.Errorf("after dn-1 moved to minute 9, %+v: %s, want %s", q, got, want)
 		}
 	}
+	// The counts follow the links datanommer writes and the messages deleted with theirs.
+	counts := func() string {
+		t.Helper()
+		var out []string
+		for _, q := range []store.GrepQuery{{Usernames: []string{"nommed"}}, {Packages: []string{"nompkg"}}} {
+			n, err := s.CountMessages(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprint(n))
+		}
+		return strings.Join(out, " ")
+	}
+	if got := counts(); got != "3 3" {
+		t.Errorf("counts %s, want 3 3", got)
+	}
+	if _, err := db.Exec(ctx, `DELETE FROM messages WHERE msg_id = 'dn-2'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(ctx, `DELETE FROM users_messages WHERE msg_id = (SELECT id FROM messages WHERE msg_id = 'dn-0')`); err != nil {
+		t.Fatal(err)
+	}
+	if got := counts(); got != "1 2" {
+		t.Errorf("after deleting dn-2 and nommed's link to dn-0: counts %s, want 1 2", got)
+	}
 }
 
-// TestLinkTimestampsMigration: an archive written before the links kept their message's time
-// (schema version 1) gets it filled in by the migration that adds it.
-func TestLinkTimestampsMigration(t *testing.T) {
+// TestLinkMigrations: an archive written before the links kept their message's time and
+// category and before the counts per person and package (schema version 1) gets them filled
+// in by the migrations that add them.
+func TestLinkMigrations(t *testing.T) {
 	s := storetest.New(t)
 	ctx := context.Background()
 	for _, m := range grepCorpus() {
@@ -415,8 +441,12 @@ func TestLinkTimestampsMigration(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Back to version 1: what 0002_link_timestamps.sql adds, taken away.
+	// Back to version 1: what 0002_link_columns.sql and 0003_link_counts.sql add, taken away.
 	_, err := s.Pool().Exec(ctx, `
+		DROP TABLE users_message_counts, packages_message_counts;
+		DROP TRIGGER users_messages_count ON users_messages;
+		DROP TRIGGER packages_messages_count ON packages_messages;
+		DROP FUNCTION users_message_count(), packages_message_count();
 		DROP TRIGGER messages_timestamp_moved ON messages;
 		DROP FUNCTION message_timestamp_moved();
 		DROP TRIGGER users_messages_timestamp ON users_messages;
@@ -439,5 +469,8 @@ func TestLinkTimestampsMigration(t *testing.T) {
 	msgs, total, err := s.GrepMessages(ctx, store.GrepQuery{Packages: []string{"kernel"}})
 	if err != nil || total != 3 || len(msgs) != 3 || msgs[0].I != 9 || msgs[2].I != 0 {
 		t.Fatalf("kernel after the migration: %d of %d, %v", len(msgs), total, err)
+	}
+	if n, err := s.CountMessages(ctx, store.GrepQuery{Usernames: []string{"ralph"}}); err != nil || n != 4 {
+		t.Fatalf("ralph's count after the migration: %d, %v; want 4", n, err)
 	}
 }
