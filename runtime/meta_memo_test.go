@@ -58,6 +58,21 @@ func conglomerateIn(t testing.TB, r *runtime.Runtime, id int64, envs []json.RawM
 	return got[0]
 }
 
+// conglomerateCold conglomerates envs from an empty memo: on rc after clearing its caches.
+// The memo lives in lib/meta.js, which every instance of the widget shares on a runtime
+// (a widget's imports are evaluated once per widget version and runtime), so a fresh
+// instance is no longer a fresh memo; rc is a runtime of its own, so the memo under test
+// keeps what it holds.
+func conglomerateCold(t testing.TB, rc *runtime.Runtime, envs []json.RawMessage) entries {
+	t.Helper()
+	var got []entries
+	callMemo(t, rc, 1, map[string]any{"clear": true, "groups": [][]json.RawMessage{envs}}, &got)
+	if len(got) != 1 {
+		t.Fatalf("%d results for one group", len(got))
+	}
+	return got[0]
+}
+
 // memoCorpus is every list of envelopes the memo is tested on: each
 // conglomeration example, and the 372 meta fixtures in pages of a feed's
 // size. The fixtures reuse msg_ids for different messages (copied from one
@@ -134,7 +149,7 @@ func uniqueIDs(t testing.TB, envs []json.RawMessage) []json.RawMessage {
 
 // TestMetaMemoTwice: conglomerating the same envelopes again in the same
 // module (the second time from the memo) gives the same entries as the
-// first time, in a fresh module, did.
+// first time, from an empty memo, did.
 func TestMetaMemoTwice(t *testing.T) {
 	r := memoRuntime(t)
 	id := int64(1000)
@@ -142,7 +157,7 @@ func TestMetaMemoTwice(t *testing.T) {
 		name, envs := c.name, c.envs
 		t.Run(name, func(t *testing.T) {
 			id++
-			cold := conglomerateIn(t, r, id, envs)
+			cold := conglomerateCold(t, r, envs)
 			warm := conglomerateIn(t, r, id, envs)
 			if len(cold) == 0 {
 				t.Fatal("no entries")
@@ -155,10 +170,10 @@ func TestMetaMemoTwice(t *testing.T) {
 }
 
 // TestMetaMemoNewerMessage: a rebuild that finds one message more than the
-// last (a feed's usual rebuild) gives what a fresh module gives for the
+// last (a feed's usual rebuild) gives what an empty memo gives for the
 // same list, whatever the memo held.
 func TestMetaMemoNewerMessage(t *testing.T) {
-	r := memoRuntime(t)
+	r, rc := memoRuntime(t), memoRuntime(t)
 	id := int64(2000)
 	for _, c := range memoCorpus(t) {
 		name, envs := c.name, c.envs
@@ -166,11 +181,14 @@ func TestMetaMemoNewerMessage(t *testing.T) {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {
-			warmID, coldID := id+1, id+2
-			id += 2
-			conglomerateIn(t, r, warmID, envs[1:])
+			id++
+			warmID := id
+			// The memo is the widget's, shared by its instances: emptied first, so that it
+			// holds this case's older messages and not the other cases' (the examples reuse
+			// msg_ids, topics and times for different messages, which the archive never does).
+			conglomerateCold(t, r, envs[1:])
 			warm := conglomerateIn(t, r, warmID, envs)
-			cold := conglomerateIn(t, r, coldID, envs)
+			cold := conglomerateCold(t, rc, envs)
 			if !reflect.DeepEqual(cold, warm) {
 				t.Errorf("with the memo of the older messages:\n%s\nfresh:\n%s", mustJSON(warm), mustJSON(cold))
 			}
@@ -188,12 +206,39 @@ func TestMetaMemoNewerMessage(t *testing.T) {
 			if k%25 != 0 {
 				continue
 			}
-			id++
-			if cold := conglomerateIn(t, r, id, envs[k:k+rows]); !reflect.DeepEqual(cold, warm) {
+			if cold := conglomerateCold(t, rc, envs[k:k+rows]); !reflect.DeepEqual(cold, warm) {
 				t.Fatalf("page at %d differs from a fresh module's:\n%s\nfresh:\n%s", k, mustJSON(warm), mustJSON(cold))
 			}
 		}
 	})
+}
+
+// TestMetaMemoKeyIsTheMessage: the memo knows a message by its msg_id, topic and time
+// together: recorded sets (the fixtures, a replay) reuse msg_ids for other messages, and
+// every feed of a runtime shares the memo, so a message under a known msg_id but another
+// topic or time is described afresh.
+func TestMetaMemoKeyIsTheMessage(t *testing.T) {
+	r := memoRuntime(t)
+	env := func(topic string, ts int, agent string) map[string]any {
+		return map[string]any{"msg_id": "2016-dddd", "topic": "org.fedoraproject.prod.nosuchservice." + topic,
+			"timestamp": ts, "msg": map[string]any{"agent": agent}}
+	}
+	steps := []struct {
+		env  map[string]any
+		want string
+	}{
+		{env("a.happened", 1457538778, "alice"), "alice"},
+		{env("b.happened", 1457538778, "bob"), "bob"},     // another topic
+		{env("a.happened", 1457538779, "carol"), "carol"}, // another time
+		{env("a.happened", 1457538778, "dave"), "alice"},  // the first message again: remembered
+	}
+	for i, st := range steps {
+		var got []entries
+		callMemo(t, r, int64(7000+i), map[string]any{"groups": []any{[]any{st.env}}}, &got)
+		if u := got[0][0]["usernames"]; !reflect.DeepEqual(u, []any{st.want}) {
+			t.Errorf("step %d: usernames %v, want [%s]", i, u, st.want)
+		}
+	}
 }
 
 // TestMetaMemoKeys: what is remembered and what empties the memo. The
