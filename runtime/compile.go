@@ -72,11 +72,7 @@ func bundleWidget(root, file string) (widgetBundle, []*Error) {
 		return widgetBundle{}, errs
 	}
 	wb.imports = imports.code
-	for _, in := range imports.inputs[1:] {
-		if in != file {
-			wb.inputs = append(wb.inputs, in)
-		}
-	}
+	wb.inputs = append(wb.inputs, imports.inputs[1:]...) // [0] is the widget, in entry's already
 	return wb, nil
 }
 
