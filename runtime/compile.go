@@ -57,13 +57,20 @@ type widgetBundle struct {
 	inputs  []string // absolute paths of every file bundled, the widget first
 }
 
-// bundleWidget bundles a widget file in the two parts of a widgetBundle.
+// bundleWidget bundles a widget file in the two parts of a widgetBundle. The whole module
+// graph is bundled first, only for its errors and inputs: with its imports left out,
+// esbuild cannot check that the names the widget imports exist (the browser refuses a
+// module that imports a name its import lacks).
 func bundleWidget(root, file string) (widgetBundle, []*Error) {
+	whole, _, errs := build(root, buildSpec{entry: file})
+	if len(errs) > 0 {
+		return widgetBundle{}, errs
+	}
 	entry, keys, errs := build(root, buildSpec{entry: file, external: true})
 	if len(errs) > 0 {
 		return widgetBundle{}, errs
 	}
-	wb := widgetBundle{entry: entry.code, inputs: entry.inputs[:1]}
+	wb := widgetBundle{entry: entry.code, inputs: whole.inputs}
 	if len(keys) == 0 {
 		return wb, nil
 	}
@@ -72,7 +79,6 @@ func bundleWidget(root, file string) (widgetBundle, []*Error) {
 		return widgetBundle{}, errs
 	}
 	wb.imports = imports.code
-	wb.inputs = append(wb.inputs, imports.inputs[1:]...) // [0] is the widget, in entry's already
 	return wb, nil
 }
 

@@ -284,6 +284,28 @@ export default { title: "c", data() { return boom(); }, template() { return ""; 
 		t.Errorf("error thrown in an import: %v (%+v), want lib/boom.js:2", err, e)
 	}
 
+	// An import of a name the imported file does not export is refused at load, with its
+	// position, as the browser refuses the module; the version in service stays.
+	for name, src := range map[string]string{
+		"missing named":   `import { nope } from "./lib/count.js";` + "\nexport default { title: \"a\", data() { return nope; }, template() { return \"\"; } };\n",
+		"missing default": `import d from "./lib/boom.js";` + "\nexport default { title: \"a\", data() { return d; }, template() { return \"\"; } };\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, "a.js"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := r.Reload(ctx, "a")
+		var e *Error
+		if !errors.As(err, &e) || filepath.Base(e.File) != "a.js" || e.Line != 1 || !strings.Contains(e.Message, "No matching export") {
+			t.Errorf("%s: reload gave %v (%+v), want a.js:1 No matching export", name, err, e)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a.js"), []byte(files["a.js"]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := data(1, "a"); got["lib"] != 7.0 {
+		t.Errorf("after the refused versions: %v, want the version in service (lib 7)", got)
+	}
+
 	// A changed import is a new version of the widget: its state starts afresh.
 	if err := os.WriteFile(filepath.Join(dir, "lib", "count.js"), []byte(`let n = 100;
 export function next() { return ++n; }
