@@ -353,6 +353,9 @@ func (s *Store) HistogramMessages(ctx context.Context, q GrepQuery, step time.Du
 	if step < time.Second {
 		return nil, fmt.Errorf("histogram: step %v is under a second: %w", step, ErrInvalid)
 	}
+	// Whole microseconds, timestamptz's precision and what PostgreSQL receives: the
+	// intervals it bins by and the ones counted here must be the same.
+	step = step.Truncate(time.Microsecond)
 	span := q.End.Sub(q.Start)
 	n := int(span / step)
 	if span%step != 0 {

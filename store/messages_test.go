@@ -289,6 +289,12 @@ func TestHistogramMessages(t *testing.T) {
 			"2:bodhi=1,buildsys=1 | 2:badges=1,git=1"},
 		{"filtered by category", store.GrepQuery{Categories: []string{"bodhi"}, Start: t0, End: t0.Add(10 * time.Minute)}, 5 * time.Minute,
 			"2:bodhi=2 | 1:bodhi=1"},
+		// A step of a fraction of a microsecond more counts as its whole microseconds,
+		// on the archive's side and here alike.
+		{"a step in whole microseconds", store.GrepQuery{Usernames: []string{"ralph"}, Start: t0, End: t0.Add(10 * time.Minute)}, time.Minute + 500*time.Nanosecond,
+			"1:bodhi=1 | 0: | 1:buildsys=1 | 0: | 0: | 0: | 1:badges=1 | 0: | 0: | 1:git=1"},
+		{"one more microsecond", store.GrepQuery{Usernames: []string{"ralph"}, Start: t0, End: t0.Add(10 * time.Minute)}, time.Minute + 1500*time.Nanosecond,
+			"1:bodhi=1 | 1:buildsys=1 | 0: | 0: | 0: | 1:badges=1 | 0: | 0: | 1:git=1 | 0:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -300,7 +306,7 @@ func TestHistogramMessages(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", got, tt.want)
 			}
 			for i, b := range bs {
-				if want := tt.q.Start.Add(time.Duration(i) * tt.step); !b.Start.Equal(want) {
+				if want := tt.q.Start.Add(time.Duration(i) * tt.step.Truncate(time.Microsecond)); !b.Start.Equal(want) {
 					t.Errorf("bucket %d starts %v, want %v", i, b.Start, want)
 				}
 			}
@@ -428,6 +434,32 @@ func TestLinksWrittenByDatanommer(t *testing.T) {
 	if got := counts(); got != "1 2" {
 		t.Errorf("after deleting dn-2 and nommed's link to dn-0: counts %s, want 1 2", got)
 	}
+	// A link moved to another message takes that message's time and category.
+	if _, err := db.Exec(ctx, `INSERT INTO messages (msg_id, i, topic, timestamp, category, msg) VALUES ('dn-3', 3, 'dn', $1, 'later', '{}')`,
+		t0.Add(4*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(ctx, `UPDATE packages_messages SET msg_id = (SELECT id FROM messages WHERE msg_id = 'dn-3')
+		WHERE msg_id = (SELECT id FROM messages WHERE msg_id = 'dn-0')`); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := order(store.GrepQuery{Packages: []string{"nompkg"}}), "dn-1 dn-3 (2)"; got != want {
+		t.Errorf("after nompkg's link moved from dn-0 to dn-3: %s, want %s", got, want)
+	}
+	var cat string
+	if err := db.QueryRow(ctx, `SELECT l.category FROM packages_messages l JOIN messages m ON m.id = l.msg_id WHERE m.msg_id = 'dn-3'`).Scan(&cat); err != nil || cat != "later" {
+		t.Errorf("moved link's category %q (%v), want later", cat, err)
+	}
+	if got := counts(); got != "1 2" {
+		t.Errorf("after the move: counts %s, want 1 2", got)
+	}
+	// TRUNCATE fires no row trigger: the counts go with the links all the same.
+	if _, err := db.Exec(ctx, `TRUNCATE messages CASCADE`); err != nil {
+		t.Fatal(err)
+	}
+	if got := counts(); got != "0 0" {
+		t.Errorf("after TRUNCATE: counts %s, want 0 0", got)
+	}
 }
 
 // TestLinkMigrations: an archive written before the links kept their message's time and
@@ -447,6 +479,9 @@ func TestLinkMigrations(t *testing.T) {
 		DROP TRIGGER users_messages_count ON users_messages;
 		DROP TRIGGER packages_messages_count ON packages_messages;
 		DROP FUNCTION users_message_count(), packages_message_count();
+		DROP TRIGGER users_messages_truncated ON users_messages;
+		DROP TRIGGER packages_messages_truncated ON packages_messages;
+		DROP FUNCTION message_counts_truncated();
 		DROP TRIGGER messages_timestamp_moved ON messages;
 		DROP FUNCTION message_timestamp_moved();
 		DROP TRIGGER users_messages_timestamp ON users_messages;

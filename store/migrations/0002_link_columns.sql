@@ -8,6 +8,8 @@
 -- datanommer's tables have no such columns. A trigger fills them from messages for a link
 -- written without them, so a datanommer writing into the same tables keeps them right, and a
 -- message whose time or category changes moves its links along.
+-- No link may be written between the fill below and the triggers: it would keep no time.
+LOCK TABLE users_messages, packages_messages IN SHARE ROW EXCLUSIVE MODE;
 ALTER TABLE users_messages ADD COLUMN timestamp timestamptz, ADD COLUMN category text;
 ALTER TABLE packages_messages ADD COLUMN timestamp timestamptz, ADD COLUMN category text;
 UPDATE users_messages l SET timestamp = m.timestamp, category = m.category FROM messages m WHERE m.id = l.msg_id;
@@ -15,7 +17,8 @@ UPDATE packages_messages l SET timestamp = m.timestamp, category = m.category FR
 
 CREATE FUNCTION link_timestamp() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.timestamp IS NULL THEN
+    -- A link written without them, or moved to another message.
+    IF NEW.timestamp IS NULL OR (TG_OP = 'UPDATE' AND NEW.msg_id IS DISTINCT FROM OLD.msg_id) THEN
         SELECT m.timestamp, m.category INTO NEW.timestamp, NEW.category FROM messages m WHERE m.id = NEW.msg_id;
     END IF;
     RETURN NEW;

@@ -2,7 +2,14 @@
 -- "how many messages name ralph" (a grep's total, fedmsgstats) is then one row, where
 -- counting their links grew with their history. datanommer writing into the link tables
 -- keeps it right too: the triggers see every insert, delete (a message deleted takes its
--- links along) and change of a link.
+-- links along), change of a link, and TRUNCATE. (Each count is a row that every link to
+-- that person locks until its transaction ends: writers that link the same people in
+-- opposite orders can deadlock; PostgreSQL then fails one of them, whose message hubs logs
+-- and forgets as seen, so that a later copy of it is archived.)
+--
+-- No link may be written between the counting below and the triggers: it would never be
+-- counted.
+LOCK TABLE users_messages, packages_messages IN SHARE ROW EXCLUSIVE MODE;
 CREATE TABLE users_message_counts (
     user_id integer PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
     n       bigint NOT NULL
@@ -43,3 +50,19 @@ END
 $$;
 CREATE TRIGGER packages_messages_count AFTER INSERT OR DELETE OR UPDATE OF package_id ON packages_messages
     FOR EACH ROW EXECUTE FUNCTION packages_message_count();
+
+-- TRUNCATE fires no row trigger: the counts go with the links.
+CREATE FUNCTION message_counts_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'users_messages' THEN
+        DELETE FROM users_message_counts;
+    ELSE
+        DELETE FROM packages_message_counts;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER users_messages_truncated AFTER TRUNCATE ON users_messages
+    FOR EACH STATEMENT EXECUTE FUNCTION message_counts_truncated();
+CREATE TRIGGER packages_messages_truncated AFTER TRUNCATE ON packages_messages
+    FOR EACH STATEMENT EXECUTE FUNCTION message_counts_truncated();
