@@ -455,8 +455,8 @@ func TestLogIsBounded(t *testing.T) {
 // array and the object around them are the caller's to change.
 func TestGrepMessagesFrozenAndShared(t *testing.T) {
 	host := &archiveHost{messages: []json.RawMessage{fixtureMessage(t, ".bodhi.update.comment"), json.RawMessage(`{"msg_id":"2026-x","topic":"t","msg":{"a":[1]}}`)}}
-	r := loadWidgets(t, map[string]string{"g.js": `
-let last = null;
+	r := loadWidgets(t, map[string]string{"lib/last.js": "export const seen = { message: null };\n", "g.js": `
+import { seen } from "./lib/last.js";
 export default {
   title: "G",
   async data(ctx) {
@@ -468,14 +468,14 @@ export default {
     }
     page.raw_messages.push("mine");
     page.total = -1;
-    const same = last !== null && last === page.raw_messages[0];
-    last = page.raw_messages[0];
+    const same = seen.message !== null && seen.message === page.raw_messages[0];
+    seen.message = page.raw_messages[0];
     return { tries, frozen: Object.isFrozen(m.msg.a), n: page.raw_messages.length, total: page.total, same, topic: m.topic };
   },
   template() { return ""; },
 };`}, WithHost(host), WithPoolSize(1))
-	for call, wantSame := range []bool{false, true} {
-		out, err := r.Data(context.Background(), Instance{ID: 1, Name: "g", Hub: "h"}, Hub{Name: "h"})
+	for call, wantSame := range []bool{false, true, true} { // instance 1, 1 again, then 2 (an import is shared)
+		out, err := r.Data(context.Background(), Instance{ID: int64(1 + call/2), Name: "g", Hub: "h"}, Hub{Name: "h"})
 		if err != nil {
 			t.Fatal(err)
 		}

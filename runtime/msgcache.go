@@ -6,24 +6,31 @@ import (
 	"github.com/dop251/goja"
 )
 
-// archivedPerVM bounds the archived messages a vm keeps as frozen JS values for
-// ctx.messages.grep. A message of the archive never changes (it is stored once per msg_id),
-// and the feeds a bus message invalidates show mostly the same recent messages: building
-// each page again from JSON was half of what a rebuild allocated, and the garbage
-// collector's work grows with what is allocated. The fixture messages (810 bytes of JSON
-// on average) keep 6.7 kB each, JSON key included: about 7 MB per runtime.
-const archivedPerVM = 1024
+// archivedBytesPerVM bounds the JSON of the archived messages a vm keeps as frozen JS
+// values for ctx.messages.grep, and archivedMaxBytes the size of one it keeps. A message of
+// the archive never changes (it is stored once per msg_id), and the feeds a bus message
+// invalidates show mostly the same recent messages: building each page again from JSON was
+// half of what a rebuild allocated, and the garbage collector's work grows with what is
+// allocated. The fixture messages (810 bytes of JSON on average) keep 6.7 kB each, JSON key
+// included, about 8 times their JSON: 1 MiB of it is about 1,300 such messages and 8 MB.
+// Bounded by bytes, not count: a few messages of hundreds of kilobytes must not hold
+// hundreds of megabytes.
+const (
+	archivedBytesPerVM = 1 << 20
+	archivedMaxBytes   = 64 << 10
+)
 
 type archived struct {
 	raw   string // the JSON the value was built from: the key, compared whole
 	value goja.Value
 }
 
-// archiveCache is an LRU of frozen archived messages, keyed by their JSON text.
+// archiveCache is an LRU of frozen archived messages, keyed by their JSON text, holding at
+// most max bytes of it.
 type archiveCache struct {
-	max   int
-	byRaw map[string]*list.Element
-	order *list.List // front = most recently used
+	max, size int
+	byRaw     map[string]*list.Element
+	order     *list.List // front = most recently used
 }
 
 func newArchiveCache(max int) *archiveCache {
@@ -39,15 +46,17 @@ func (v *vm) archivedMessage(raw []byte) (goja.Value, error) {
 		return e.Value.(*archived).value, nil
 	}
 	val, err := v.jsonToValue(raw, true)
-	if err != nil {
-		return nil, err
+	if err != nil || len(raw) > archivedMaxBytes {
+		return val, err
 	}
 	a := &archived{raw: string(raw), value: val}
 	c.byRaw[a.raw] = c.order.PushFront(a)
-	for c.order.Len() > c.max {
+	c.size += len(a.raw)
+	for c.size > c.max {
 		old := c.order.Back()
 		c.order.Remove(old)
 		delete(c.byRaw, old.Value.(*archived).raw)
+		c.size -= len(old.Value.(*archived).raw)
 	}
 	return val, nil
 }

@@ -11,10 +11,14 @@ import (
 // candidate of a busy message to find its view already built.
 const viewsPerVM = 16384
 
-// sharedModulesPerVM is the least number of shared evaluations (two per widget version, its
-// file and its imports, and fedmsg.meta) a vm keeps, whatever WithModulesPerRuntime says for data()'s per-instance
-// ones: the hint index asks every instance's widget in turn at start, and a cache smaller
-// than the site's widgets would evaluate a module for nearly every instance.
+// sharedModulesPerVM is how many shared evaluations (two per widget version, its file and
+// its imports, and fedmsg.meta) a vm keeps, whatever WithModulesPerRuntime says for data()'s
+// per-instance ones: the hint index asks every instance's widget in turn at start, and a
+// cache smaller than the site's widgets would evaluate a module for nearly every instance;
+// a bigger one would keep the versions a widget had before its reloads (a lib/meta.js
+// evaluation holds its memo, up to some 4 MB), which only the LRU retires. When an
+// evaluation of a version's imports is retired while instances still use it, the next
+// evaluation of that widget makes another: its caches start again, nothing else changes.
 const sharedModulesPerVM = 128
 
 // sharedModule returns the evaluation of w that template, shouldInvalidate and

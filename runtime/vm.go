@@ -72,8 +72,8 @@ type vm struct {
 
 func newVM(o *options, r *Runtime, helpers *goja.Program) (*vm, error) {
 	v := &vm{rt: goja.New(), opt: o, r: r, modules: newModuleCache(o.modulesPerVM),
-		shared: newModuleCache(max(o.modulesPerVM, sharedModulesPerVM)), views: newViewCache(viewsPerVM),
-		archive: newArchiveCache(archivedPerVM)}
+		shared: newModuleCache(sharedModulesPerVM), views: newViewCache(viewsPerVM),
+		archive: newArchiveCache(archivedBytesPerVM)}
 	v.rt.SetMaxCallStackSize(o.maxCallStack)
 	// Date.now() and new Date() follow the runtime's clock, as ctx.now() does: one notion of
 	// "now" per runtime, which a test can pin (WithClock).
@@ -466,8 +466,9 @@ func (v *vm) settingsValue() (goja.Value, error) {
 	return v.settings, nil
 }
 
-// forget drops the evaluation of inst after a call threw: whatever the
-// module had half-done is not carried into the instance's next call.
+// forget drops the evaluation of inst after a call threw: whatever the widget
+// file's own state had half-done is not carried into the instance's next call
+// (its imports, shared by the widget's instances, stay).
 func (v *vm) forget(m *module) {
 	v.modules.drop(m)
 }
