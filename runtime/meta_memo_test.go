@@ -1,10 +1,11 @@
 package runtime_test
 
 // Tests of the memo through which conglomerate() (widgets/lib/meta.js)
-// reuses meta()'s answer for a msg_id it met in an earlier call of the same
-// module evaluation: a feed rebuild describes only the messages new since
-// the last one. Run through the real runtime, where an instance's module
-// state lasts between its data() calls.
+// reuses meta()'s answer for a message it met in an earlier call of the same
+// evaluation of lib/meta.js: a feed rebuild describes only the messages new
+// since the last one. Run through the real runtime, where a widget's imports
+// (lib/meta.js and its memo) are evaluated once per widget version and
+// runtime and shared by its instances' data() calls.
 
 import (
 	"context"
@@ -27,8 +28,9 @@ func memoRuntime(t testing.TB, opts ...runtime.Option) *runtime.Runtime {
 	return libRuntime(t, "testdata/meta/"+memoWidget+".js", memoWidget, opts...)
 }
 
-// callMemo runs the memo widget's data() for instance id (one module
-// evaluation per id) and decodes its result into out.
+// callMemo runs the memo widget's data() for instance id (one evaluation of
+// the widget file per id, one of lib/meta.js for them all) and decodes its
+// result into out.
 func callMemo(t testing.TB, r *runtime.Runtime, id int64, config any, out any) {
 	t.Helper()
 	cfg, err := json.Marshal(config)

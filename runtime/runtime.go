@@ -32,28 +32,33 @@
 //     otherwise hit a frozen prototype (`this.name = ...` in an Error
 //     subclass, `obj.toString = f`) still work: those prototype properties
 //     are accessors that define the property on the receiver.
-//   - Module state: per instance for data(), per widget version for the
-//     rest. data() may keep caches and does I/O, so it runs on an evaluation
-//     of the widget's module (its top-level variables, the libs it bundles,
-//     their Maps and caches, closures) made for that instance alone (widget
+//   - Module state: per instance for data()'s widget file, per widget
+//     version for the rest. data() may keep caches and does I/O, so it runs
+//     on an evaluation of the widget file (its top-level variables, their
+//     Maps and caches, closures) made for that instance alone (widget
 //     version, instance id, hub) in each runtime, kept in a per-runtime LRU:
-//     state it leaves in module variables is seen only by later data() calls
-//     of the SAME instance. template, shouldInvalidate and hints.usernames
-//     are meant to be pure and run on ONE evaluation per widget version and
-//     runtime, shared by all its instances, as in the browser, where a page
-//     imports a widget module once for all its instances. Module-level state
-//     they leave may thus be seen by other instances of the same widget
-//     version, or not (another runtime, an eviction); never by another
-//     widget, which bundles its own copy of the libs and sees only frozen
-//     globals. Validate runs on a throwaway evaluation, since a config being
-//     validated belongs to no instance yet.
+//     state it leaves in the file's variables is seen only by later data()
+//     calls of the SAME instance. What the file imports is evaluated once per
+//     widget version and runtime (see widgetBundle) and shared by every
+//     evaluation of the file there, as a page's modules are: an import's
+//     state is seen by the widget's other instances, its shared evaluation
+//     and Validate's, never by another widget, which has its own evaluation
+//     of the same files and sees only frozen globals. template,
+//     shouldInvalidate and hints.usernames are meant to be pure and run on
+//     ONE evaluation per widget version and runtime, shared by all its
+//     instances, as in the browser, where a page imports a widget module once
+//     for all its instances. Module-level state they leave may thus be seen
+//     by other instances of the same widget version, or not (another
+//     runtime, an eviction). Validate runs on a throwaway evaluation of the
+//     file, since a config being validated belongs to no instance yet.
 //   - Per-call values. The bus message given to shouldInvalidate is parsed
 //     once per batch and deep-frozen, so one candidate widget cannot change
 //     what the next one sees; the instance view {id, name, hub, config} is
 //     frozen (and kept per runtime in its own LRU, keyed by instance); data()
 //     gets fresh copies of its config and a frozen ctx.
 //   - Failures reset state. A data() call that throws drops that instance's
-//     evaluation (the next call re-evaluates the module); a throw from the
+//     evaluation of the widget file (the next call evaluates it again; its
+//     imports' state, the widget's, stays); a throw from the
 //     pure functions keeps the shared one, which it cannot have left
 //     anything in that the contract lets them rely on; a call that is
 //     interrupted (time limit, cancelled context) or overflows the stack

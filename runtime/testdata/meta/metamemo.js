@@ -1,7 +1,8 @@
 // A widget that exercises the memo conglomerate() keeps of meta()'s answers
-// per msg_id (runtime/meta_memo_test.go). Its module state lasts per
-// instance between data() calls, as a feed's does between rebuilds, so the
-// test sees what a second rebuild of one instance sees. The test copies
+// per message (runtime/meta_memo_test.go). lib/meta.js's state, the memo
+// with it, lasts between data() calls and is shared by the widget's
+// instances on a runtime, as a feed's is between rebuilds; this file's own
+// state (the benchmark's corpus and page) is per instance. The test copies
 // widgets/lib next to this file into a temporary widgets root.
 import { clearCaches, conglomerate, setAccounts } from "./lib/meta.js";
 

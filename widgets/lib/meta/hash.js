@@ -65,9 +65,9 @@ function pad(bytes) {
 }
 
 // HEXB holds the two hex digits of every byte: 8 concatenations per word
-// instead of 8 per nibble. Written out rather than built by a loop: the module
-// is evaluated for every widget instance on the server, where a 256-turn loop
-// of string work cost more than the rest of this file.
+// instead of 8 per nibble. Written out rather than built by a loop: a 256-turn
+// loop of string work cost more than the rest of this file in goja, at every
+// evaluation of it (once per widget version and runtime on the server).
 const HEXB = [
   "00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "0a", "0b", "0c", "0d", "0e", "0f",
   "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "1a", "1b", "1c", "1d", "1e", "1f",
