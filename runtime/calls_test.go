@@ -475,14 +475,7 @@ export default {
   template() { return ""; },
 };`}, WithHost(host), WithPoolSize(1))
 	for call, wantSame := range []bool{false, true, true} { // instance 1, 1 again, then 2 (an import is shared)
-		out, err := r.Data(context.Background(), Instance{ID: int64(1 + call/2), Name: "g", Hub: "h"}, Hub{Name: "h"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got map[string]any
-		if err := json.Unmarshal(out, &got); err != nil {
-			t.Fatal(err)
-		}
+		got := dataOf(t, r, Instance{ID: int64(1 + call/2), Name: "g"})
 		want := map[string]any{"tries": []any{"TypeError", "TypeError", "TypeError"}, "frozen": true, "n": 3.0, "total": -1.0, "same": wantSame, "topic": "t"}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("call %d:\n got %v\nwant %v", call, got, want)

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -50,4 +51,22 @@ func loadWidgets(t testing.TB, files map[string]string, opts ...Option) *Runtime
 // widgetJS is a minimal valid widget with some members replaced.
 func widgetJS(members string) string {
 	return "export default {\n  title: \"T\",\n  data() { return {}; },\n  template(d, h) { return h.html`<p>x</p>`; },\n" + members + "\n};\n"
+}
+
+// dataOf runs data() for inst on hub "h" and decodes its JSON object, failing the test on
+// an error.
+func dataOf(t testing.TB, r *Runtime, inst Instance) map[string]any {
+	t.Helper()
+	if inst.Hub == "" {
+		inst.Hub = "h"
+	}
+	out, err := r.Data(context.Background(), inst, Hub{Name: inst.Hub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(out, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -26,15 +25,7 @@ func TestIsolation(t *testing.T) {
 	}
 	data := func(id int64, name, config string) map[string]any {
 		t.Helper()
-		out, err := r.Data(ctx, Instance{ID: id, Name: name, Hub: "h", Config: []byte(config)}, Hub{Name: "h"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(out, &m); err != nil {
-			t.Fatal(err)
-		}
-		return m
+		return dataOf(t, r, Instance{ID: id, Name: name, Config: []byte(config)})
 	}
 
 	t.Run("frozen realm", func(t *testing.T) {
@@ -240,15 +231,7 @@ export default { title: "c", data() { return boom(); }, template() { return ""; 
 	}
 	data := func(id int64, name string) map[string]any {
 		t.Helper()
-		out, err := r.Data(ctx, Instance{ID: id, Name: name, Hub: "h"}, Hub{Name: "h"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(out, &m); err != nil {
-			t.Fatal(err)
-		}
-		return m
+		return dataOf(t, r, Instance{ID: id, Name: name})
 	}
 	steps := []struct {
 		id       int64
