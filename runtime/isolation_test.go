@@ -41,6 +41,9 @@ func TestIsolation(t *testing.T) {
 			"iteratorPrototype": "TypeError",
 			"sloppyFunction":    "allowed", // sloppy code fails silently on the frozen global...
 			"ctx":               "TypeError",
+			"ctxFunction":       "TypeError",
+			"ctxNamespace":      "TypeError",
+			"ctxNested":         "TypeError",
 			"errorSubclassName": "allowed", // ...and ordinary own-property writes still work
 			"ownToString":       "allowed",
 		}
@@ -48,7 +51,7 @@ func TestIsolation(t *testing.T) {
 			t.Errorf("attempts:\n got %v\nwant %v", got, want)
 		}
 		obs := data(2, "observer", `{}`)
-		wantObs := map[string]any{"leak": "undefined", "leak2": "undefined", "leak3": "undefined", "leak4": "undefined",
+		wantObs := map[string]any{"ctxLeak": true, "leak": "undefined", "leak2": "undefined", "leak3": "undefined", "leak4": "undefined",
 			"polluted": true, "map": true, "json": true, "hub": "unchanged", "goError": "undefined"}
 		if !reflect.DeepEqual(obs, wantObs) {
 			t.Errorf("observer saw:\n got %v\nwant %v", obs, wantObs)

@@ -190,31 +190,36 @@
     try { return Promise.resolve(f()); } catch (e) { return Promise.reject(e); }
   }
 
+  // The members of ctx that are the same for every call are made once per runtime and
+  // frozen, functions included: they are shared by every widget's calls, so nothing may be
+  // left on them (each native finds the call in progress itself).
+  const ctxLog = Object.freeze({
+    info: Object.freeze((msg, fields) => { natives.log("info", String(msg), JSON.stringify(fields ?? {})); }),
+    warn: Object.freeze((msg, fields) => { natives.log("warn", String(msg), JSON.stringify(fields ?? {})); }),
+    error: Object.freeze((msg, fields) => { natives.log("error", String(msg), JSON.stringify(fields ?? {})); }),
+  });
+  const ctxMessages = Object.freeze({
+    grep: Object.freeze((q) => asPromise(() => failure(natives.grep(JSON.stringify(q ?? {})))[1])),
+    count: Object.freeze((q) => asPromise(() => failure(natives.count(JSON.stringify(q ?? {})))[1])),
+    histogram: Object.freeze((q) => asPromise(() => failure(natives.histogram(JSON.stringify(q ?? {})))[1])),
+  });
+  const ctxFetch = Object.freeze((url, opts) => asPromise(() => {
+    const r = failure(natives.fetch(String(url), JSON.stringify(opts ?? {})));
+    return makeResponse(r[1], r[2], r[3], r[4]);
+  }));
+  const ctxUser = Object.freeze((name) => asPromise(() => failure(natives.user(String(name)))[1]));
+  const ctxNow = Object.freeze(() => new Date(natives.now()));
+
   // makeCtx builds the ctx argument of one data() call (hub, settings and
   // widget come frozen from Go). Every I/O member returns a promise, as in
   // the browser: `await` works the same everywhere.
   function makeCtx(hub, settings, widget) {
-    const log = Object.freeze({
-      info(msg, fields) { natives.log("info", String(msg), JSON.stringify(fields ?? {})); },
-      warn(msg, fields) { natives.log("warn", String(msg), JSON.stringify(fields ?? {})); },
-      error(msg, fields) { natives.log("error", String(msg), JSON.stringify(fields ?? {})); },
-    });
-    const messages = Object.freeze({
-      grep(q) { return asPromise(() => failure(natives.grep(JSON.stringify(q ?? {})))[1]); },
-      count(q) { return asPromise(() => failure(natives.count(JSON.stringify(q ?? {})))[1]); },
-      histogram(q) { return asPromise(() => failure(natives.histogram(JSON.stringify(q ?? {})))[1]); },
-    });
     return Object.freeze({
-      fetch(url, opts) {
-        return asPromise(() => {
-          const r = failure(natives.fetch(String(url), JSON.stringify(opts ?? {})));
-          return makeResponse(r[1], r[2], r[3], r[4]);
-        });
-      },
-      messages,
-      user(name) { return asPromise(() => failure(natives.user(String(name)))[1]); },
-      now() { return new Date(natives.now()); },
-      log,
+      fetch: ctxFetch,
+      messages: ctxMessages,
+      user: ctxUser,
+      now: ctxNow,
+      log: ctxLog,
       hub,
       settings,
       widget,

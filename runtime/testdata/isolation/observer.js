@@ -2,8 +2,9 @@
 export default {
   title: "Observer",
   hints: { topics: ["x.y"] },
-  data() {
+  data(ctx) {
     return {
+      ctxLeak: [ctx.fetch.leak, ctx.messages.leak, ctx.log.info.leak].every((v) => v === undefined),
       leak: typeof globalThis.leak,
       leak2: typeof globalThis.leak2,
       leak3: typeof globalThis.leak3,

@@ -29,6 +29,10 @@ export default {
     attempt(r, "iteratorPrototype", () => { Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())).leak = 1; });
     attempt(r, "sloppyFunction", () => { Function("this.leak3 = 1")(); });
     attempt(r, "ctx", () => { ctx.hub.name = "other"; });
+    // ctx's functions and namespaces are shared by every call on a runtime.
+    attempt(r, "ctxFunction", () => { ctx.fetch.leak = "secret"; });
+    attempt(r, "ctxNamespace", () => { ctx.messages.leak = "secret"; });
+    attempt(r, "ctxNested", () => { ctx.log.info.leak = "secret"; });
     attempt(r, "errorSubclassName", () => {
       class MyError extends Error {
         constructor() { super("m"); this.name = "MyError"; }
