@@ -172,32 +172,29 @@ func (q GrepQuery) selection(withMessages bool) selection {
 	}
 	sel := selection{from: "messages m", time: "m.timestamp", id: "m.id", category: "m.category"}
 	l, name, driven := q.drive()
+	var onMessages []string // the conditions that read messages' columns
 	if driven {
 		sel.time, sel.id = "l.timestamp", "l.msg_id"
 		conds = append(conds, "l."+l.key+" = (SELECT id FROM "+l.names+" WHERE name = "+arg(name)+")")
 	}
 	if len(q.Topics) > 0 {
-		conds = append(conds, "m.topic = ANY("+arg(q.Topics)+")")
+		onMessages = append(onMessages, "m.topic = ANY("+arg(q.Topics)+")")
 	}
 	if len(q.Categories) > 0 {
-		conds = append(conds, "m.category = ANY("+arg(q.Categories)+")")
+		onMessages = append(onMessages, "m.category = ANY("+arg(q.Categories)+")")
 	}
-	if len(q.Usernames) > 0 && !(driven && l == userLinks) {
-		conds = append(conds, `m.id IN (SELECT um.msg_id FROM users_messages um JOIN users u ON u.id = um.user_id
-			WHERE u.name = ANY(`+arg(q.Usernames)+`))`)
-	}
-	if len(q.Packages) > 0 && !(driven && l == packageLinks) {
-		conds = append(conds, `m.id IN (SELECT pm.msg_id FROM packages_messages pm JOIN packages p ON p.id = pm.package_id
-			WHERE p.name = ANY(`+arg(q.Packages)+`))`)
+	for _, f := range []struct {
+		l     link
+		names []string
+	}{{userLinks, q.Usernames}, {packageLinks, q.Packages}} {
+		if len(f.names) > 0 && !(driven && l == f.l) {
+			onMessages = append(onMessages, "m.id IN (SELECT x.msg_id FROM "+f.l.table+" x JOIN "+f.l.names+
+				" n ON n.id = x."+f.l.key+" WHERE n.name = ANY("+arg(f.names)+"))")
+		}
 	}
 	if len(q.Contains) > 0 {
-		conds = append(conds, "EXISTS (SELECT 1 FROM unnest("+arg(q.Contains)+"::text[]) c WHERE strpos(m.msg::text, c) > 0)")
+		onMessages = append(onMessages, "EXISTS (SELECT 1 FROM unnest("+arg(q.Contains)+"::text[]) c WHERE strpos(m.msg::text, c) > 0)")
 	}
-	onLink := 0 // conditions so far that read no column of messages
-	if driven {
-		onLink = 1
-	}
-	needMessages := withMessages || len(conds) > onLink
 	if !q.Start.IsZero() {
 		conds = append(conds, sel.time+" >= "+arg(q.Start))
 	}
@@ -206,10 +203,11 @@ func (q GrepQuery) selection(withMessages bool) selection {
 	}
 	if driven {
 		sel.from, sel.category = l.table+" l", "l.category"
-		if needMessages {
+		if withMessages || len(onMessages) > 0 {
 			sel.from += " JOIN messages m ON m.id = l.msg_id"
 		}
 	}
+	conds = append(conds, onMessages...)
 	sel.where, sel.args = "TRUE", args
 	if len(conds) > 0 {
 		sel.where = strings.Join(conds, " AND ")
