@@ -359,7 +359,8 @@ func TestMetaMemoCallerChanges(t *testing.T) {
 
 // BenchmarkFeedRebuild measures the feed widget's share of a rebuild that
 // is conglomerate() over its page (60 messages, the default 20 rows times
-// three), one data() call per iteration, in one instance's module:
+// three, of which the first 20 entries are built), one data() call per
+// iteration, in one instance's module:
 //   - memo: one new message on top of the last rebuild's page, the usual
 //     rebuild after a bus message;
 //   - fresh: every message of the page new (each copied under a new msg_id,
@@ -377,7 +378,7 @@ func BenchmarkFeedRebuild(b *testing.B) {
 			if n != len(envs) {
 				b.Fatalf("loaded %d of %d envelopes", n, len(envs))
 			}
-			step := map[string]any{"rebuild": true, "rows": rows, "fresh": mode == "fresh"}
+			step := map[string]any{"rebuild": true, "rows": rows, "show": rows / 3, "fresh": mode == "fresh"}
 			for range rows { // fill the page, warm the caches
 				callMemo(b, r, id, step, &n)
 			}

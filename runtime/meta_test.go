@@ -614,6 +614,44 @@ func TestMetaConglomerate(t *testing.T) {
 	}
 }
 
+// TestMetaConglomerateLimit: conglomerate(envelopes, limit) is the first limit entries of
+// conglomerate(envelopes), every message still grouped (a group's later messages lie past
+// the limit), for every example's messages and a limit of none, one, all but one, all and
+// more than all.
+func TestMetaConglomerateLimit(t *testing.T) {
+	r := metaRuntime(t)
+	var groups [][]json.RawMessage
+	for _, path := range []string{"../testdata/fedmsg/conglomerate_examples.jsonl", "testdata/meta/conglomerate_builds.jsonl", "testdata/meta/conglomerate_heldout.jsonl"} {
+		for _, ex := range readJSONL[congExample](t, path) {
+			groups = append(groups, ex.Originals)
+		}
+	}
+	grouped := 0
+	for i, g := range groups {
+		id := int64(20_000 + i)
+		var whole [][]map[string]any
+		callMeta(t, r, id, map[string]any{"accounts": map[string]string{}, "groups": [][]json.RawMessage{g}}, &whole)
+		if len(whole[0]) < len(g) {
+			grouped++
+		}
+		n := len(whole[0])
+		for _, limit := range []int{0, 1, n - 1, n, n + 5} {
+			if limit < 0 {
+				continue
+			}
+			var got [][]map[string]any
+			callMeta(t, r, id, map[string]any{"accounts": map[string]string{}, "groups": [][]json.RawMessage{g}, "limit": limit}, &got)
+			want := whole[0][:min(limit, n)]
+			if !reflect.DeepEqual(got[0], want) {
+				t.Errorf("example %d, limit %d: %d entries\n got %s\nwant %s", i, limit, len(got[0]), mustJSON(got[0]), mustJSON(want))
+			}
+		}
+	}
+	if grouped == 0 {
+		t.Fatal("no example grouped its messages: the limit was never tested against a group")
+	}
+}
+
 // TestMetaConglomerateBuilds: Koji builds fold by build, then by person and
 // state (fedmsg.meta had no conglomerator for them; the issue asks for "one
 // build's many state changes").

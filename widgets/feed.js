@@ -42,7 +42,7 @@ export default {
     // Fetch more than shown (three times, at most the archive's page of 100): conglomerate
     // folds runs of related messages into one entry.
     const page = await ctx.messages.grep({ usernames: who, rows: Math.min(100, config.rows * 3), order: "desc" });
-    const entries = conglomerate(page.raw_messages).slice(0, config.rows).map((e) => ({
+    const entries = conglomerate(page.raw_messages, config.rows).map((e) => ({
       subtitle: e.subtitle,
       link: e.link,
       icon: e.icon,

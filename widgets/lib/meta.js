@@ -297,9 +297,14 @@ export function packages(env) {
  * messages). meta() itself does not
  * remember: its other callers (shouldInvalidate, the hint index) see each
  * message once.
+ *
+ * With a limit, conglomerate(envelopes, limit) is conglomerate(envelopes)
+ * .slice(0, limit) for less: all the messages are grouped, but only the
+ * entries kept are built (a feed fetches three times the rows it shows, and
+ * building the entries it then dropped was half its data()).
  */
-export function conglomerate(envelopes) {
-  return conglomerateMessages(envelopes, rememberedMeta, context);
+export function conglomerate(envelopes, limit) {
+  return conglomerateMessages(envelopes, rememberedMeta, context, limit);
 }
 
 // rememberedMeta is meta() through the memo. Its answers are shared between

@@ -30,7 +30,7 @@ export default {
       }
       return n;
     }
-    if (config.groups) return config.groups.map((g) => conglomerate(g));
+    if (config.groups) return config.groups.map((g) => conglomerate(g, config.limit));
     return (config.envelopes || []).map((env) => meta(env));
   },
   template() {

@@ -113,9 +113,11 @@ function safe(f, self, a, b) {
  * conglomerators; contextOf gives a message's context (with its processor)
  * and meta its description (at least subtitle, link, icon, secondary_icon,
  * usernames and packages, as meta() returns them), which is read and never
- * changed. Entries keep the input's order.
+ * changed. Entries keep the input's order. With a limit (a number), only the
+ * first limit entries are built: every message still takes part in the
+ * grouping, but a lone message past the limit is never described.
  */
-export function conglomerateMessages(envelopes, meta, contextOf) {
+export function conglomerateMessages(envelopes, meta, contextOf, limit) {
   if (!Array.isArray(envelopes)) return [];
   const metas = new Map();
   const metaOf = (c) => {
@@ -167,5 +169,8 @@ export function conglomerateMessages(envelopes, meta, contextOf) {
       }
     }
   }
-  return items.map((it) => it.entry || template([it.c], metaOf));
+  const n = typeof limit === "number" && limit >= 0 ? Math.min(items.length, Math.floor(limit)) : items.length;
+  const entries = new Array(n);
+  for (let i = 0; i < n; i++) entries[i] = items[i].entry || template([items[i].c], metaOf);
+  return entries;
 }
