@@ -183,10 +183,16 @@ func (e *jsonEncoder) check() error {
 
 const hexDigits = "0123456789abcdef"
 
-// quote writes s as a JSON string the way JSON.stringify does: only the quote,
-// the backslash and control characters are escaped.
+// quote writes s as a JSON string the way JSON.stringify does (AppendJSONString).
 func (e *jsonEncoder) quote(s string) {
-	e.buf = append(e.buf, '"')
+	e.buf = AppendJSONString(e.buf, s)
+}
+
+// AppendJSONString appends s to b as a JSON string the way JSON.stringify writes it: only
+// the quote, the backslash and control characters are escaped (encoding/json also escapes
+// <, > and &, which parse back the same at several times the cost).
+func AppendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -199,26 +205,26 @@ func (e *jsonEncoder) quote(s string) {
 			i += size
 			continue
 		}
-		e.buf = append(e.buf, s[start:i]...)
+		b = append(b, s[start:i]...)
 		switch c {
 		case '"', '\\':
-			e.buf = append(e.buf, '\\', c)
+			b = append(b, '\\', c)
 		case '\b':
-			e.buf = append(e.buf, '\\', 'b')
+			b = append(b, '\\', 'b')
 		case '\f':
-			e.buf = append(e.buf, '\\', 'f')
+			b = append(b, '\\', 'f')
 		case '\n':
-			e.buf = append(e.buf, '\\', 'n')
+			b = append(b, '\\', 'n')
 		case '\r':
-			e.buf = append(e.buf, '\\', 'r')
+			b = append(b, '\\', 'r')
 		case '\t':
-			e.buf = append(e.buf, '\\', 't')
+			b = append(b, '\\', 't')
 		default:
-			e.buf = append(e.buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 		}
 		i++
 		start = i
 	}
-	e.buf = append(e.buf, s[start:]...)
-	e.buf = append(e.buf, '"')
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
