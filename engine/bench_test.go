@@ -63,6 +63,9 @@ type benchSite struct {
 func newBenchSite(b *testing.B) *benchSite {
 	b.Helper()
 	ctx := context.Background()
+	// The collector paced as hubs serve paces it (GOGC and GOMEMLIMIT, when set, win).
+	gc := PaceGC()
+	b.Logf("GC percent %d, memory limit %d MB", gc.Percent, gc.Limit>>20)
 	st := storetest.New(b)
 	meta, err := NewMeta(ctx, "../widgets", helpersJS(b), 1)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"hubs/engine"
 	"hubs/server"
 )
 
@@ -36,6 +37,9 @@ func runServe(ctx context.Context, args []string) error {
 	if err := fs.parse(args); err != nil {
 		return err
 	}
+	gc := engine.PaceGC()
+	slog.Info("garbage collector", "gogc", gc.Percent, "gogc_from_env", gc.PercentFromEnv,
+		"memory_limit_mb", gc.Limit>>20, "memory_limit_from_env", gc.LimitFromEnv)
 
 	st, closeDB, err := db.open(ctx)
 	if err != nil {
