@@ -52,11 +52,12 @@ func (r *Runtime) Data(ctx context.Context, inst Instance, hub Hub) (json.RawMes
 		gen := v.callGen()
 		stop := context.AfterFunc(ctx, func() { v.interrupt(gen, ctx.Err()) })
 		defer stop()
-		hubVal, err := v.jsonToValue(hubJSON, true)
+		// Frozen, so shared by every call on the same hub (and instance) in this vm.
+		hubVal, err := v.frozenJSON(v.callValues, hubJSON)
 		if err != nil {
 			return nil, err
 		}
-		widgetVal, err := v.jsonToValue(widgetJSON, true)
+		widgetVal, err := v.frozenJSON(v.callValues, widgetJSON)
 		if err != nil {
 			return nil, err
 		}

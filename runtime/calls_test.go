@@ -453,6 +453,58 @@ func TestLogIsBounded(t *testing.T) {
 // TestGrepMessagesFrozenAndShared: the messages ctx.messages.grep answers are frozen, and the
 // same message read again (by this instance or another) is the same value, built once; the
 // array and the object around them are the caller's to change.
+// ctx.hub and ctx.widget are frozen and, being the same JSON, the same values from one call
+// to the next in a vm; another hub or instance gets its own; a changed hub a new one.
+func TestCallValuesFrozenAndShared(t *testing.T) {
+	r := loadWidgets(t, map[string]string{"lib/last.js": "export const seen = { hub: null, widget: null };\n", "c.js": `
+import { seen } from "./lib/last.js";
+export default {
+  title: "C",
+  data(ctx) {
+    const tries = [];
+    for (const f of [() => { ctx.hub.name = "x"; }, () => { ctx.widget.id = 0; }, () => { ctx.hub.extra = 1; }]) {
+      try { f(); tries.push("changed"); } catch (e) { tries.push(e.constructor.name); }
+    }
+    const out = { tries, hub: seen.hub === ctx.hub, widget: seen.widget === ctx.widget, name: ctx.hub.name, summary: ctx.hub.summary };
+    seen.hub = ctx.hub;
+    seen.widget = ctx.widget;
+    return out;
+  },
+  template() { return ""; },
+};`}, WithPoolSize(1))
+	call := func(id int64, hub Hub) map[string]any {
+		t.Helper()
+		out, err := r.Data(context.Background(), Instance{ID: id, Name: "c", Hub: hub.Name}, hub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(out, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	tries := []any{"TypeError", "TypeError", "TypeError"}
+	for i, c := range []struct {
+		id          int64
+		hub         Hub
+		hubSame     bool
+		widgetSame  bool
+		wantSummary string
+	}{
+		{1, Hub{Name: "a", Summary: "one"}, false, false, "one"},
+		{1, Hub{Name: "a", Summary: "one"}, true, true, "one"},   // the same call again
+		{2, Hub{Name: "a", Summary: "one"}, true, false, "one"},  // another instance on the hub
+		{2, Hub{Name: "a", Summary: "two"}, false, true, "two"},  // the hub changed
+		{3, Hub{Name: "b", Summary: "two"}, false, false, "two"}, // another hub
+	} {
+		want := map[string]any{"tries": tries, "hub": c.hubSame, "widget": c.widgetSame, "name": c.hub.Name, "summary": c.wantSummary}
+		if got := call(c.id, c.hub); !reflect.DeepEqual(got, want) {
+			t.Errorf("call %d:\n got %v\nwant %v", i, got, want)
+		}
+	}
+}
+
 func TestGrepMessagesFrozenAndShared(t *testing.T) {
 	host := &archiveHost{messages: []json.RawMessage{fixtureMessage(t, ".bodhi.update.comment"), json.RawMessage(`{"msg_id":"2026-x","topic":"t","msg":{"a":[1]}}`)}}
 	r := loadWidgets(t, map[string]string{"lib/last.js": "export const seen = { message: null };\n", "g.js": `

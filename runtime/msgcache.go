@@ -20,13 +20,20 @@ const (
 	archivedMaxBytes   = 64 << 10
 )
 
+// callValueBytesPerVM bounds the JSON of the ctx.hub and ctx.widget values a vm keeps: a
+// user hub's is about 150 bytes and a widget's 50, so about 1,300 instances' worth, more
+// than one message's rebuilds touch.
+const callValueBytesPerVM = 256 << 10
+
 type archived struct {
 	raw   string // the JSON the value was built from: the key, compared whole
 	value goja.Value
 }
 
-// archiveCache is an LRU of frozen archived messages, keyed by their JSON text, holding at
-// most max bytes of it.
+// archiveCache is an LRU of frozen JS values, keyed by their JSON text, holding at most max
+// bytes of it: the archived messages of ctx.messages.grep (vm.archive), and ctx.hub and
+// ctx.widget (vm.callValues), which data() got built from JSON afresh on every call (a
+// quarter of what a call without I/O allocated).
 type archiveCache struct {
 	max, size int
 	byRaw     map[string]*list.Element
@@ -40,7 +47,12 @@ func newArchiveCache(max int) *archiveCache {
 // archivedMessage returns the frozen JS value of an archived message's JSON, built once and
 // shared by every call that reads the same message in this vm.
 func (v *vm) archivedMessage(raw []byte) (goja.Value, error) {
-	c := v.archive
+	return v.frozenJSON(v.archive, raw)
+}
+
+// frozenJSON returns the frozen JS value of raw from c, built once and shared by every call
+// that reads the same JSON in this vm (none over archivedMaxBytes is kept).
+func (v *vm) frozenJSON(c *archiveCache, raw []byte) (goja.Value, error) {
 	if e, ok := c.byRaw[string(raw)]; ok {
 		c.order.MoveToFront(e)
 		return e.Value.(*archived).value, nil

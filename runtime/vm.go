@@ -43,11 +43,13 @@ type vm struct {
 	parse      goja.Callable
 	stringify  goja.Callable
 
-	modules  *moduleCache  // data(): one evaluation per instance
-	shared   *moduleCache  // template, shouldInvalidate, hints: one per widget version
-	views    *viewCache    // frozen {id, name, hub, config} per instance
-	archive  *archiveCache // frozen messages of the archive (ctx.messages.grep)
-	settings goja.Value    // ctx.settings, frozen, made once
+	modules *moduleCache  // data(): one evaluation per instance
+	shared  *moduleCache  // template, shouldInvalidate, hints: one per widget version
+	views   *viewCache    // frozen {id, name, hub, config} per instance
+	archive *archiveCache // frozen messages of the archive (ctx.messages.grep)
+	// callValues holds the frozen ctx.hub and ctx.widget values of data() calls.
+	callValues *archiveCache
+	settings   goja.Value // ctx.settings, frozen, made once
 
 	// evaluations counts module evaluations (owner goroutine only): tests check that
 	// instances share one.
@@ -73,7 +75,7 @@ type vm struct {
 func newVM(o *options, r *Runtime, helpers *goja.Program) (*vm, error) {
 	v := &vm{rt: goja.New(), opt: o, r: r, modules: newModuleCache(o.modulesPerVM),
 		shared: newModuleCache(sharedModulesPerVM), views: newViewCache(viewsPerVM),
-		archive: newArchiveCache(archivedBytesPerVM)}
+		archive: newArchiveCache(archivedBytesPerVM), callValues: newArchiveCache(callValueBytesPerVM)}
 	v.rt.SetMaxCallStackSize(o.maxCallStack)
 	// Date.now() and new Date() follow the runtime's clock, as ctx.now() does: one notion of
 	// "now" per runtime, which a test can pin (WithClock).
