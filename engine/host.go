@@ -64,6 +64,10 @@ func appendRawMessage(b []byte, m store.Message) []byte {
 	if len(headers) == 0 {
 		headers = json.RawMessage("{}")
 	}
+	body := m.Msg
+	if len(body) == 0 {
+		body = json.RawMessage("null") // as encoding/json wrote a nil RawMessage
+	}
 	b = append(b, `{"certificate":`...)
 	b = runtime.AppendJSONString(b, m.Certificate)
 	b = append(b, `,"crypto":`...)
@@ -73,7 +77,7 @@ func appendRawMessage(b []byte, m store.Message) []byte {
 	b = append(b, `,"i":`...)
 	b = strconv.AppendInt(b, int64(m.I), 10)
 	b = append(b, `,"msg":`...)
-	b = append(b, m.Msg...)
+	b = append(b, body...)
 	b = append(b, `,"msg_id":`...)
 	b = runtime.AppendJSONString(b, m.MsgID)
 	b = append(b, `,"signature":`...)

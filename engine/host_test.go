@@ -59,34 +59,42 @@ func sameJSON(t *testing.T, a, b []byte) bool {
 }
 
 // appendRawMessage writes the same envelope encoding/json writes, whatever the strings
-// hold: quotes, backslashes, control characters, HTML's <>&, non-ASCII, U+2028.
+// hold: quotes, backslashes, control characters, HTML's <>&, non-ASCII, U+2028; a message
+// without a body gets null, as a nil RawMessage did.
 func TestAppendRawMessage(t *testing.T) {
 	odd := "a\"b\\c\n\t\x01\x1f <tag> & é 中 \u2028 end"
-	for _, m := range []store.Message{
-		{MsgID: odd, I: -1, Topic: odd, Timestamp: time.Unix(0, 0), Username: odd, Crypto: odd, Certificate: odd,
-			Signature: odd, SourceName: odd, SourceVersion: odd, Msg: json.RawMessage(`{"k": [1, 2.5, "x\"y", null, {"n": {}}]}`),
-			Headers: json.RawMessage(`{"h": "v"}`)},
-		{MsgID: "2026-x", Timestamp: time.Unix(1_700_000_000, 123_456_000), Msg: json.RawMessage(`{}`)},
+	for _, c := range []struct {
+		name string
+		m    store.Message
+	}{
+		{"odd strings", store.Message{MsgID: odd, I: -1, Topic: odd, Timestamp: time.Unix(0, 0), Username: odd, Crypto: odd,
+			Certificate: odd, Signature: odd, SourceName: odd, SourceVersion: odd,
+			Msg: json.RawMessage(`{"k": [1, 2.5, "x\"y", null, {"n": {}}]}`), Headers: json.RawMessage(`{"h": "v"}`)}},
+		{"plain", store.Message{MsgID: "2026-x", Timestamp: time.Unix(1_700_000_000, 123_456_000), Msg: json.RawMessage(`{}`)}},
+		{"no body", store.Message{MsgID: "2026-y", Timestamp: time.Unix(1, 0)}},
 	} {
-		headers := m.Headers
-		if len(headers) == 0 {
-			headers = json.RawMessage("{}")
-		}
-		want, err := json.Marshal(map[string]any{
-			"certificate": m.Certificate, "crypto": m.Crypto, "headers": headers, "i": m.I, "msg": m.Msg,
-			"msg_id": m.MsgID, "signature": m.Signature, "source_name": m.SourceName,
-			"source_version": m.SourceVersion, "timestamp": epochSeconds(m.Timestamp), "topic": m.Topic,
-			"username": m.Username,
+		t.Run(c.name, func(t *testing.T) {
+			m := c.m
+			headers := m.Headers
+			if len(headers) == 0 {
+				headers = json.RawMessage("{}")
+			}
+			want, err := json.Marshal(map[string]any{
+				"certificate": m.Certificate, "crypto": m.Crypto, "headers": headers, "i": m.I, "msg": m.Msg,
+				"msg_id": m.MsgID, "signature": m.Signature, "source_name": m.SourceName,
+				"source_version": m.SourceVersion, "timestamp": epochSeconds(m.Timestamp), "topic": m.Topic,
+				"username": m.Username,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := appendRawMessage([]byte("prefix"), m)
+			if string(got[:6]) != "prefix" {
+				t.Fatalf("the buffer's start was overwritten: %q", got[:6])
+			}
+			if !sameJSON(t, got[6:], want) {
+				t.Fatalf("raw message\n%s\nwant\n%s", got[6:], want)
+			}
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := appendRawMessage([]byte("prefix"), m)
-		if string(got[:6]) != "prefix" {
-			t.Fatalf("the buffer's start was overwritten: %q", got[:6])
-		}
-		if !sameJSON(t, got[6:], want) {
-			t.Fatalf("raw message\n%s\nwant\n%s", got[6:], want)
-		}
 	}
 }

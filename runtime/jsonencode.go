@@ -190,7 +190,8 @@ func (e *jsonEncoder) quote(s string) {
 
 // AppendJSONString appends s to b as a JSON string the way JSON.stringify writes it: only
 // the quote, the backslash and control characters are escaped (encoding/json also escapes
-// <, > and &, which parse back the same at several times the cost).
+// <, > and &, which parse back the same at several times the cost). s should be valid UTF-8:
+// invalid bytes are copied as they are (decoders read them as U+FFFD).
 func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0

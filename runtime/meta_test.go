@@ -614,10 +614,9 @@ func TestMetaConglomerate(t *testing.T) {
 	}
 }
 
-// TestMetaConglomerateLimit: conglomerate(envelopes, limit) is the first limit entries of
-// conglomerate(envelopes), every message still grouped (a group's later messages lie past
-// the limit), for every example's messages and a limit of none, one, all but one, all and
-// more than all.
+// TestMetaConglomerateLimit: conglomerate(envelopes, limit) is conglomerate(envelopes)
+// .slice(0, limit), every message still grouped (a group's later messages lie past the
+// limit), for every example's messages and limits of every kind slice takes.
 func TestMetaConglomerateLimit(t *testing.T) {
 	r := metaRuntime(t)
 	var groups [][]json.RawMessage
@@ -631,20 +630,24 @@ func TestMetaConglomerateLimit(t *testing.T) {
 		id := int64(20_000 + i)
 		var whole [][]map[string]any
 		callMeta(t, r, id, map[string]any{"accounts": map[string]string{}, "groups": [][]json.RawMessage{g}}, &whole)
-		if len(whole[0]) < len(g) {
+		n := len(whole[0])
+		if n < len(g) {
 			grouped++
 		}
-		n := len(whole[0])
-		for _, limit := range []int{0, 1, n - 1, n, n + 5} {
-			if limit < 0 {
-				continue
-			}
-			var got [][]map[string]any
-			callMeta(t, r, id, map[string]any{"accounts": map[string]string{}, "groups": [][]json.RawMessage{g}, "limit": limit}, &got)
-			want := whole[0][:min(limit, n)]
-			if !reflect.DeepEqual(got[0], want) {
-				t.Errorf("example %d, limit %d: %d entries\n got %s\nwant %s", i, limit, len(got[0]), mustJSON(got[0]), mustJSON(want))
-			}
+		for _, c := range []struct {
+			limit any
+			want  int // entries: slice(0, limit)'s
+		}{
+			{0, 0}, {1, min(1, n)}, {n - 1, max(n-1, 0)}, {n, n}, {n + 5, n},
+			{-1, max(n-1, 0)}, {1.5, min(1, n)}, {-0.5, 0}, {"2", min(2, n)}, {"x", 0}, {nil, 0}, {true, min(1, n)},
+		} {
+			t.Run(fmt.Sprintf("example %d, limit %v", i, c.limit), func(t *testing.T) {
+				var got [][]map[string]any
+				callMeta(t, r, id, map[string]any{"accounts": map[string]string{}, "groups": [][]json.RawMessage{g}, "limit": c.limit}, &got)
+				if want := whole[0][:c.want]; !reflect.DeepEqual(got[0], want) {
+					t.Errorf("%d entries\n got %s\nwant %s", len(got[0]), mustJSON(got[0]), mustJSON(want))
+				}
+			})
 		}
 	}
 	if grouped == 0 {

@@ -11,8 +11,9 @@ import (
 // the archive never changes (it is stored once per msg_id), and the feeds a bus message
 // invalidates show mostly the same recent messages: building each page again from JSON was
 // half of what a rebuild allocated, and the garbage collector's work grows with what is
-// allocated. The fixture messages (810 bytes of JSON on average) keep 6.7 kB each, JSON key
-// included, about 8 times their JSON: 1 MiB of it is about 1,300 such messages and 8 MB.
+// allocated. The fixture messages (810 bytes of JSON on average compacted, about 850 with
+// the spacing PostgreSQL hands back as it was stored) keep 6.7 kB each, JSON key included,
+// about 8 times their JSON: 1 MiB of it is about 1,250 such messages and 8 MB.
 // Bounded by bytes, not count: a few messages of hundreds of kilobytes must not hold
 // hundreds of megabytes.
 const (

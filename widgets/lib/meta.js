@@ -299,9 +299,10 @@ export function packages(env) {
  * message once.
  *
  * With a limit, conglomerate(envelopes, limit) is conglomerate(envelopes)
- * .slice(0, limit) for less: all the messages are grouped, but only the
- * entries kept are built (a feed fetches three times the rows it shows, and
- * building the entries it then dropped was half its data()).
+ * .slice(0, limit) for less: all the messages are grouped, but the lone
+ * messages past the limit are never described (a feed fetches three times the
+ * rows it shows, and building the entries it then dropped was half of
+ * conglomerate's time).
  */
 export function conglomerate(envelopes, limit) {
   return conglomerateMessages(envelopes, rememberedMeta, context, limit);

@@ -113,9 +113,10 @@ function safe(f, self, a, b) {
  * conglomerators; contextOf gives a message's context (with its processor)
  * and meta its description (at least subtitle, link, icon, secondary_icon,
  * usernames and packages, as meta() returns them), which is read and never
- * changed. Entries keep the input's order. With a limit (a number), only the
- * first limit entries are built: every message still takes part in the
- * grouping, but a lone message past the limit is never described.
+ * changed. Entries keep the input's order. With a limit, the result is the
+ * whole result's .slice(0, limit): every message still takes part in the
+ * grouping (and groups are built as they form), but a lone message past the
+ * limit is never described.
  */
 export function conglomerateMessages(envelopes, meta, contextOf, limit) {
   if (!Array.isArray(envelopes)) return [];
@@ -169,7 +170,14 @@ export function conglomerateMessages(envelopes, meta, contextOf, limit) {
       }
     }
   }
-  const n = typeof limit === "number" && limit >= 0 ? Math.min(items.length, Math.floor(limit)) : items.length;
+  // The limit as Array.prototype.slice reads its end: a number or what converts to one,
+  // truncated, NaN as 0, a negative one counted from the end; undefined is all.
+  let n = items.length;
+  if (limit !== undefined) {
+    let k = Math.trunc(Number(limit));
+    if (Number.isNaN(k)) k = 0;
+    n = k < 0 ? Math.max(items.length + k, 0) : Math.min(k, items.length);
+  }
   const entries = new Array(n);
   for (let i = 0; i < n; i++) entries[i] = items[i].entry || template([items[i].c], metaOf);
   return entries;
