@@ -23,12 +23,10 @@ func restoreGC(t *testing.T) {
 // PaceGC: each of GOGC and GOMEMLIMIT, when set, is left as the runtime read it; when unset,
 // it gets Hubs's default (400%, half the available memory), each on its own.
 func TestPaceGC(t *testing.T) {
+	// Outside Linux no memory figure is read, so the default limit is none (mem/2 = 0).
 	mem := availableMemory()
-	if mem <= 0 {
-		if goruntime.GOOS == "linux" {
-			t.Fatal("available memory unknown on Linux")
-		}
-		t.Skip("no memory figure outside Linux: PaceGC sets no limit there")
+	if mem <= 0 && goruntime.GOOS == "linux" {
+		t.Fatal("available memory unknown on Linux")
 	}
 	for _, c := range []struct {
 		name, gogc, gomemlimit string

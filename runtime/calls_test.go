@@ -472,18 +472,6 @@ export default {
   },
   template() { return ""; },
 };`}, WithPoolSize(1))
-	call := func(id int64, hub Hub) map[string]any {
-		t.Helper()
-		out, err := r.Data(context.Background(), Instance{ID: id, Name: "c", Hub: hub.Name}, hub)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(out, &m); err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
 	tries := []any{"TypeError", "TypeError", "TypeError"}
 	for i, c := range []struct {
 		id          int64
@@ -499,7 +487,7 @@ export default {
 		{3, Hub{Name: "b", Summary: "two"}, false, false, "two"}, // another hub
 	} {
 		want := map[string]any{"tries": tries, "hub": c.hubSame, "widget": c.widgetSame, "name": c.hub.Name, "summary": c.wantSummary}
-		if got := call(c.id, c.hub); !reflect.DeepEqual(got, want) {
+		if got := dataOn(t, r, Instance{ID: c.id, Name: "c", Hub: c.hub.Name}, c.hub); !reflect.DeepEqual(got, want) {
 			t.Errorf("call %d:\n got %v\nwant %v", i, got, want)
 		}
 	}

@@ -53,14 +53,20 @@ func widgetJS(members string) string {
 	return "export default {\n  title: \"T\",\n  data() { return {}; },\n  template(d, h) { return h.html`<p>x</p>`; },\n" + members + "\n};\n"
 }
 
-// dataOf runs data() for inst on hub "h" and decodes its JSON object, failing the test on
-// an error.
+// dataOf runs data() for inst on hub "h" (or inst.Hub) and decodes its JSON object,
+// failing the test on an error.
 func dataOf(t testing.TB, r *Runtime, inst Instance) map[string]any {
 	t.Helper()
 	if inst.Hub == "" {
 		inst.Hub = "h"
 	}
-	out, err := r.Data(context.Background(), inst, Hub{Name: inst.Hub})
+	return dataOn(t, r, inst, Hub{Name: inst.Hub})
+}
+
+// dataOn is dataOf with the hub data() sees as ctx.hub.
+func dataOn(t testing.TB, r *Runtime, inst Instance, hub Hub) map[string]any {
+	t.Helper()
+	out, err := r.Data(context.Background(), inst, hub)
 	if err != nil {
 		t.Fatal(err)
 	}
