@@ -154,17 +154,18 @@ func TestSharedEvaluation(t *testing.T) {
 // evaluations sums the module evaluations of r's runtimes, holding them all meanwhile.
 func evaluations(t *testing.T, r *Runtime) int {
 	t.Helper()
-	var vms []*vm
 	n := 0
-	for range cap(r.pool.slots) {
-		v := <-r.pool.slots
-		if v != nil {
-			n += v.evaluations
-		}
-		vms = append(vms, v)
+	p := r.pool
+	for range cap(p.tokens) {
+		p.tokens <- struct{}{}
 	}
-	for _, v := range vms {
-		r.pool.slots <- v
+	p.mu.Lock()
+	for _, v := range p.idle {
+		n += v.evaluations
+	}
+	p.mu.Unlock()
+	for range cap(p.tokens) {
+		<-p.tokens
 	}
 	return n
 }

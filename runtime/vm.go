@@ -475,36 +475,44 @@ func (v *vm) forget(m *module) {
 	v.modules.drop(m)
 }
 
-// pool hands out vms. Slots start empty (nil) and are filled lazily; a broken
-// vm goes back as nil and is rebuilt by its next user.
+// pool hands out vms, at most n at once, made when first needed. The vm returned last
+// goes out first: its memory is the warmest (on a VM, memory left alone for a few hundred
+// milliseconds costs many times more to touch), and a pool seldom busy makes only as many
+// vms as it has needed at once. A broken vm is closed on its return, and another made in
+// its place when next needed.
 type pool struct {
-	slots chan *vm
-	mk    func() (*vm, error)
+	tokens chan struct{} // one per vm out
+	mk     func() (*vm, error)
+
+	mu   sync.Mutex
+	idle []*vm // made and waiting, the last returned last
 }
 
 func newPool(n int, mk func() (*vm, error)) *pool {
-	p := &pool{slots: make(chan *vm, n), mk: mk}
-	for range n {
-		p.slots <- nil
-	}
-	return p
+	return &pool{tokens: make(chan struct{}, n), mk: mk}
 }
 
 func (p *pool) get(ctx context.Context) (*vm, error) {
 	select {
-	case v := <-p.slots:
-		if v != nil {
-			return v, nil
-		}
-		v, err := p.mk()
-		if err != nil {
-			p.slots <- nil
-			return nil, err
-		}
-		return v, nil
+	case p.tokens <- struct{}{}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	p.mu.Lock()
+	if n := len(p.idle); n > 0 {
+		v := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		return v, nil
+	}
+	p.mu.Unlock()
+	v, err := p.mk()
+	if err != nil {
+		<-p.tokens
+		return nil, err
+	}
+	return v, nil
 }
 
 // put returns v to the pool (nil: nothing was taken).
@@ -514,7 +522,10 @@ func (p *pool) put(v *vm) {
 	}
 	if v.broken {
 		v.close()
-		v = nil
+	} else {
+		p.mu.Lock()
+		p.idle = append(p.idle, v)
+		p.mu.Unlock()
 	}
-	p.slots <- v
+	<-p.tokens
 }
