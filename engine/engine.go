@@ -48,6 +48,7 @@ type options struct {
 	cacheMB     int
 	cacheBytes  int64 // overrides cacheMB when set: the tests' tiny caches
 	workers     int
+	fetchers    int
 	replay      int
 	idleTTL     time.Duration
 	topicPrefix string
@@ -67,8 +68,16 @@ type Option func(*options)
 // its size in bytes.
 func WithCacheMB(mb int) Option { return func(o *options) { o.cacheMB = mb } }
 
-// WithWorkers sets how many rebuilds run at once (default GOMAXPROCS).
+// WithWorkers sets how many rebuilds run at once (default GOMAXPROCS), besides those of
+// widgets that fetch (WithFetchWorkers).
 func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
+
+// WithFetchWorkers sets how many rebuilds of widgets that fetch (runtime.Widget.Fetches)
+// run at once (default runtime.DefaultFetchPoolSize; give the runtime as many with
+// runtime.WithFetchPoolSize). They have a queue and workers of their own: such a rebuild
+// may wait seconds on an upstream, and a slow upstream must not hold back the updates of
+// the widgets that only read the archive.
+func WithFetchWorkers(n int) Option { return func(o *options) { o.fetchers = n } }
 
 // WithReplay sets how many updates each watched hub keeps for subscribers that reconnect
 // (default 128), and how long a hub's buffer outlives its last subscriber (default 2m).
@@ -113,9 +122,12 @@ type Engine struct {
 	cache   *dataCache
 	flight  singleflight.Group
 	streams *streams
-	queue   *workQueue
-	changes *changeQueue
-	errLog  *errLimiter
+	queue   *workQueue // rebuilds of the widgets that only read the archive
+	// fetchQueue: rebuilds of the widgets that fetch (runtime.Widget.Fetches), on
+	// workers of their own
+	fetchQueue *workQueue
+	changes    *changeQueue
+	errLog     *errLimiter
 
 	mu        sync.RWMutex
 	instances map[int64]*instance
@@ -195,7 +207,7 @@ const entryOverhead = 128
 // New makes an engine on the store and the runtime (whose widgets are loaded). Nothing
 // runs until Start.
 func New(st *store.Store, rt *runtime.Runtime, opts ...Option) (*Engine, error) {
-	o := options{cacheMB: 64, workers: goruntime.GOMAXPROCS(0), replay: 128, idleTTL: 2 * time.Minute,
+	o := options{cacheMB: 64, workers: goruntime.GOMAXPROCS(0), fetchers: runtime.DefaultFetchPoolSize, replay: 128, idleTTL: 2 * time.Minute,
 		topicPrefix: "org.fedoraproject.prod", log: slog.Default(), debounce: 100 * time.Millisecond, now: time.Now,
 		startWait: 5 * time.Second}
 	for _, f := range opts {
@@ -209,6 +221,9 @@ func New(st *store.Store, rt *runtime.Runtime, opts ...Option) (*Engine, error) 
 	}
 	if o.workers <= 0 {
 		o.workers = 1
+	}
+	if o.fetchers <= 0 {
+		o.fetchers = 1
 	}
 	if o.replay <= 0 {
 		o.replay = 128
@@ -226,8 +241,9 @@ func New(st *store.Store, rt *runtime.Runtime, opts ...Option) (*Engine, error) 
 	}
 	e := &Engine{
 		opt: o, store: st, rt: rt, host: Host{Store: st}, log: o.log, metrics: o.metrics, cache: cache,
-		streams: newStreams(o.replay, o.idleTTL, o.now()), queue: newWorkQueue(), changes: newChangeQueue(),
-		errLog: newErrLimiter(time.Minute), instances: map[int64]*instance{}, index: newIndex(),
+		streams: newStreams(o.replay, o.idleTTL, o.now()), queue: newWorkQueue(), fetchQueue: newWorkQueue(),
+		changes: newChangeQueue(),
+		errLog:  newErrLimiter(time.Minute), instances: map[int64]*instance{}, index: newIndex(),
 		hubs: map[string]runtime.Hub{}, ready: make(chan struct{}),
 	}
 	// Registered now, not at Start, so that no change committed between loading the
@@ -263,7 +279,10 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.stop = stop
 	e.mu.Unlock()
 	for range e.opt.workers {
-		e.wg.Go(func() { e.work(ctx) })
+		e.wg.Go(func() { e.work(ctx, e.queue) })
+	}
+	for range e.opt.fetchers {
+		e.wg.Go(func() { e.work(ctx, e.fetchQueue) })
 	}
 	e.wg.Go(func() { e.indexAll(ctx, all) })
 	e.wg.Go(func() { e.consumeChanges(ctx) })
@@ -272,13 +291,13 @@ func (e *Engine) Start(ctx context.Context) error {
 		w, err := e.watch(ctx)
 		if err != nil {
 			stop()
-			e.queue.close()
+			e.closeQueues()
 			e.wg.Wait()
 			return err
 		}
 		e.wg.Go(func() { w.run(ctx) })
 	}
-	context.AfterFunc(ctx, e.queue.close)
+	context.AfterFunc(ctx, e.closeQueues)
 	// A small site is indexed in milliseconds: Start returns with it done, and callers
 	// need not know about Ready. A big one goes on indexing in the background.
 	select {
@@ -297,7 +316,7 @@ func (e *Engine) Close() {
 	if stop != nil {
 		stop()
 	}
-	e.queue.close()
+	e.closeQueues()
 	e.changes.close()
 	e.wg.Wait()
 	e.cache.Close()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -466,5 +468,91 @@ func TestHandleEnvelopes(t *testing.T) {
 				return u.WidgetID == ws[0].ID && u.Kind == KindData && decode(t, u.Data)["last"] == env.MsgID
 			})
 		})
+	}
+}
+
+// A widget that fetches is rebuilt on workers (and JS runtimes) of its own: with every one
+// of them waiting on a slow upstream, a widget that reads the archive is still rebuilt and
+// published at once, and no more fetching rebuilds run at once than there are fetch
+// workers. One worker and one runtime for the others: before the split, the first
+// fetching rebuild held them until the upstream answered.
+func TestFetchingWidgetsApart(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	inFlight, most, asked := 0, 0, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inFlight, asked = inFlight+1, asked+1
+		most = max(most, inFlight)
+		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
+		}()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+		w.Write([]byte("answer for " + strings.TrimPrefix(r.URL.Path, "/")))
+	}))
+	defer srv.Close()
+	var ws []store.Widget
+	h := newHarnessRT(t, func(st *store.Store) {
+		up := store.NewWidget{Name: "upstream", Column: store.ColumnLeft, Config: map[string]any{"username": "alice"}}
+		ws = mustHub(t, st, "alice", up, up, up,
+			store.NewWidget{Name: "activity", Column: store.ColumnRight, Config: map[string]any{"username": "bob"}})
+	}, []runtime.Option{runtime.WithPoolSize(1), runtime.WithFetchPoolSize(2),
+		runtime.WithFetch(runtime.FetchConfig{Allow: []string{"127.0.0.1"}}),
+		runtime.WithSettings(map[string]string{"upstream": srv.URL})},
+		WithWorkers(1), WithFetchWorkers(2))
+	releaseAll := sync.OnceFunc(func() { close(release) })
+	defer releaseAll()
+	ctx := context.Background()
+	sub := h.e.Subscribe("alice", 0)
+	defer sub.Close()
+
+	// Three fetching rebuilds: two wait on the upstream, the third in the fetch queue.
+	if err := h.e.Handle(ctx, testMessage("alice", 1, nil)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "two fetches waiting on the upstream", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return inFlight == 2
+	})
+	bob := testMessage("bob", 2, nil)
+	if _, err := h.st.ArchiveMessage(ctx, archived(bob)); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.e.Handle(ctx, bob); err != nil {
+		t.Fatal(err)
+	}
+	u := next(t, sub, func(u Update) bool { return u.Kind == KindData })
+	if u.Widget != "activity" || decode(t, u.Data)["total"] != 1.0 {
+		t.Fatalf("first update while the upstream hangs: %s %s %s, want activity's with bob's message", u.Kind, u.Widget, u.Data)
+	}
+
+	release <- struct{}{} // one answer: the queued third fetch takes its worker
+	answered := map[int64]bool{}
+	for len(answered) < 3 {
+		u := next(t, sub, func(u Update) bool { return u.Kind == KindData && u.Widget == "upstream" })
+		if got := decode(t, u.Data)["answer"]; got != "answer for alice" {
+			t.Fatalf("upstream data %s", u.Data)
+		}
+		answered[u.WidgetID] = true
+		if len(answered) == 1 {
+			releaseAll() // and the rest
+		}
+	}
+	for _, w := range ws[:3] {
+		if !answered[w.ID] {
+			t.Errorf("no update for upstream instance %d", w.ID)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if most != 2 || asked != 3 {
+		t.Errorf("%d fetches at most at once, %d in all; want 2 (the fetch workers) and 3", most, asked)
 	}
 }

@@ -68,13 +68,20 @@ func copyTree(t testing.TB, src string) string {
 // newHarness starts an engine; setup runs on the store before the engine loads.
 func newHarness(t *testing.T, setup func(st *store.Store), opts ...Option) *harness {
 	t.Helper()
+	return newHarnessRT(t, setup, nil, opts...)
+}
+
+// newHarnessRT is newHarness with more options for the runtime.
+func newHarnessRT(t *testing.T, setup func(st *store.Store), rtOpts []runtime.Option, opts ...Option) *harness {
+	t.Helper()
 	ctx := context.Background()
 	st := storetest.New(t)
 	if setup != nil {
 		setup(st)
 	}
 	dir := copyTree(t, "testdata/widgets")
-	rt, err := runtime.New(runtime.WithHelpers(helpersJS(t)), runtime.WithHost(Host{Store: st}), runtime.WithPoolSize(2))
+	base := []runtime.Option{runtime.WithHelpers(helpersJS(t)), runtime.WithHost(Host{Store: st}), runtime.WithPoolSize(2)}
+	rt, err := runtime.New(append(base, rtOpts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

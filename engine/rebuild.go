@@ -98,13 +98,27 @@ func (e *Engine) schedule(in *instance, received time.Time) {
 	}
 	in.queued = true
 	in.mu.Unlock()
-	e.queue.push(in)
+	e.queueFor(in).push(in)
 }
 
-// work is one rebuild worker.
-func (e *Engine) work(ctx context.Context) {
+// queueFor is the queue in's rebuilds wait in: the fetch queue for a widget that fetches,
+// else the other (and for a widget no longer loaded: its rebuild publishes the error).
+func (e *Engine) queueFor(in *instance) *workQueue {
+	if w, err := e.rt.Widget(in.name); err == nil && w.Fetches() {
+		return e.fetchQueue
+	}
+	return e.queue
+}
+
+func (e *Engine) closeQueues() {
+	e.queue.close()
+	e.fetchQueue.close()
+}
+
+// work is one rebuild worker, on queue q.
+func (e *Engine) work(ctx context.Context, q *workQueue) {
 	for {
-		in, ok := e.queue.pop()
+		in, ok := q.pop()
 		if !ok {
 			return
 		}
@@ -125,7 +139,7 @@ func (e *Engine) work(ctx context.Context) {
 		}
 		in.mu.Unlock()
 		if again {
-			e.queue.push(in)
+			e.queueFor(in).push(in)
 		}
 	}
 }

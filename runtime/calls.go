@@ -22,11 +22,15 @@ func (r *Runtime) Data(ctx context.Context, inst Instance, hub Hub) (json.RawMes
 	if err != nil {
 		return nil, err
 	}
-	v, err := r.pool.get(ctx)
+	p := r.pool
+	if w.Fetches() {
+		p = r.fetches
+	}
+	v, err := p.get(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("data of widget %s: %w", w.Name, err)
 	}
-	defer r.pool.put(v)
+	defer p.put(v)
 	m, err := v.module(w, inst)
 	if err != nil {
 		return nil, err

@@ -250,6 +250,18 @@ func compileBundle(name, code string) (*goja.Program, error) {
 	return goja.CompileAST(ast, true)
 }
 
+// fetchWord is the word that names ctx.fetch in a bundle (fetched, prefetch: other words).
+var fetchWord = regexp.MustCompile(`\bfetch\b`)
+
+// mentionsFetch reports whether bundled code mentions fetch outside its source map
+// (esbuild drops comments, and the map is base64 whose letters could spell anything).
+func mentionsFetch(code string) bool {
+	if i := strings.LastIndex(code, "\n//# sourceMappingURL="); i >= 0 {
+		code = code[:i]
+	}
+	return fetchWord.MatchString(code)
+}
+
 // versionOf is the content hash of a bundle: it changes when the widget or
 // any file it imports changes.
 func versionOf(code string) string {

@@ -46,6 +46,7 @@ func (v *vm) natives() *goja.Object {
 	}
 	_ = o.Set("fetch", func(c goja.FunctionCall) goja.Value {
 		dc := call()
+		dc.w.fetches.Store(true) // its next calls wait on the fetch pool's runtimes
 		var opts FetchRequest
 		if err := json.Unmarshal([]byte(c.Argument(1).String()), &opts); err != nil {
 			return fail("ctx.fetch: bad options: %v", err)

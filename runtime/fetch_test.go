@@ -176,3 +176,90 @@ func closedPort(t *testing.T) string {
 	ln.Close()
 	return port
 }
+
+// TestFetchesClassified: a widget whose bundle (its file or what it imports) names fetch
+// is known to fetch from the start; a comment or a longer word does not count; one that
+// reaches ctx.fetch another way is known after its first data() call that called it,
+// whatever the fetch answered.
+func TestFetchesClassified(t *testing.T) {
+	r := loadWidgets(t, map[string]string{
+		"lib/up.js":  "export function get(ctx, url) { return ctx.fetch(url); }\n",
+		"direct.js":  "export async function load(ctx) { return ctx.fetch(\"http://127.0.0.1/\"); }\n" + widgetJS(""),
+		"imports.js": "import { get } from \"./lib/up.js\";\nexport const more = (ctx) => get(ctx, \"x\");\n" + widgetJS(""),
+		"plain.js":   "// Never fetches: it would be fetched from the archive.\nexport const prefetch = 1, fetched = 2;\n" + widgetJS(""),
+		"hidden.js": `export default {
+  title: "H",
+  async data(ctx) {
+    try { await ctx[["fe", "tch"].join("")]("http://10.9.9.9/"); } catch (e) { return { err: String(e.message) }; }
+    return {};
+  },
+  template() { return ""; },
+};`,
+	})
+	for name, want := range map[string]bool{"direct": true, "imports": true, "plain": false, "hidden": false} {
+		w, err := r.Widget(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.Fetches() != want {
+			t.Errorf("%s: Fetches() = %v after loading, want %v", name, w.Fetches(), want)
+		}
+	}
+	got := dataOf(t, r, Instance{ID: 1, Name: "hidden"})
+	if !strings.Contains(fmt.Sprint(got["err"]), "not on the fetch allowlist") {
+		t.Fatalf("hidden's fetch: %v", got)
+	}
+	if w, _ := r.Widget("hidden"); !w.Fetches() {
+		t.Error("hidden: Fetches() false after a data() call that called ctx.fetch")
+	}
+	dataOf(t, r, Instance{ID: 1, Name: "plain"})
+	if w, _ := r.Widget("plain"); w.Fetches() {
+		t.Error("plain: Fetches() true after a data() call that did not fetch")
+	}
+}
+
+// TestFetchPoolApart: data() calls of a widget that fetches wait on runtimes of their own,
+// so with every one of them held by a slow upstream, a widget that does not fetch still
+// runs (one runtime each here: before the split, it waited for the fetch to end).
+func TestFetchPoolApart(t *testing.T) {
+	release := make(chan struct{})
+	arrived := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+		w.Write([]byte("late"))
+	}))
+	defer srv.Close()
+	r := loadWidgets(t, map[string]string{"fetcher.js": fetchWidget, "plain.js": widgetJS("")},
+		WithFetch(FetchConfig{Allow: []string{"127.0.0.1"}, Timeout: 30 * time.Second}),
+		WithPoolSize(1), WithFetchPoolSize(1))
+
+	slow := make(chan error, 1)
+	go func() {
+		_, err := fetchData(t, r, srv.URL+"/", "{}")
+		slow <- err
+	}()
+	select {
+	case <-arrived:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the fetch never reached the upstream")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := r.Data(ctx, Instance{ID: 2, Name: "plain"}, Hub{}); err != nil {
+		t.Fatalf("plain widget while the fetch pool is held: %v", err)
+	}
+	// A second call of the fetching widget waits for the fetch pool's one runtime.
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel2()
+	if _, err := r.Data(ctx2, Instance{ID: 3, Name: "fetcher", Config: []byte(`{"url":"` + srv.URL + `/"}`)}, Hub{}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("second fetch while the fetch pool is held: %v, want it to wait (deadline exceeded)", err)
+	}
+	close(release)
+	if err := <-slow; err != nil {
+		t.Errorf("slow fetch: %v", err)
+	}
+}

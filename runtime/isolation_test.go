@@ -15,10 +15,11 @@ import (
 )
 
 // TestIsolation runs a widget that tries every way to leave state behind,
-// then other widgets and other instances on the SAME goja runtime (pool of
-// one), and checks that none of it is visible to them.
+// then other widgets and other instances on the SAME goja runtime (pools of
+// one: both widgets name ctx.fetch, so their data() runs on the fetch pool's),
+// and checks that none of it is visible to them.
 func TestIsolation(t *testing.T) {
-	r := newTestRuntime(t, WithPoolSize(1))
+	r := newTestRuntime(t, WithPoolSize(1), WithFetchPoolSize(1))
 	ctx := context.Background()
 	if err := r.LoadDir(ctx, "testdata/isolation"); err != nil {
 		t.Fatal(err)
@@ -151,21 +152,23 @@ func TestSharedEvaluation(t *testing.T) {
 	}
 }
 
-// evaluations sums the module evaluations of r's runtimes, holding them all meanwhile.
+// evaluations sums the module evaluations of r's runtimes (both pools), holding them all
+// meanwhile.
 func evaluations(t *testing.T, r *Runtime) int {
 	t.Helper()
 	n := 0
-	p := r.pool
-	for range cap(p.tokens) {
-		p.tokens <- struct{}{}
-	}
-	p.mu.Lock()
-	for _, v := range p.idle {
-		n += v.evaluations
-	}
-	p.mu.Unlock()
-	for range cap(p.tokens) {
-		<-p.tokens
+	for _, p := range []*pool{r.pool, r.fetches} {
+		for range cap(p.tokens) {
+			p.tokens <- struct{}{}
+		}
+		p.mu.Lock()
+		for _, v := range p.idle {
+			n += v.evaluations
+		}
+		p.mu.Unlock()
+		for range cap(p.tokens) {
+			<-p.tokens
+		}
 	}
 	return n
 }

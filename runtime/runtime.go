@@ -122,6 +122,7 @@ type options struct {
 	logger       *slog.Logger
 	now          func() time.Time
 	poolSize     int
+	fetchPool    int
 	modulesPerVM int
 	maxCallStack int
 }
@@ -156,6 +157,16 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 // GOMAXPROCS).
 func WithPoolSize(n int) Option { return func(o *options) { o.poolSize = n } }
 
+// DefaultFetchPoolSize is WithFetchPoolSize's default.
+const DefaultFetchPoolSize = 8
+
+// WithFetchPoolSize sets how many data() calls of widgets that fetch (Widget.Fetches) run
+// at once (default DefaultFetchPoolSize), on goja runtimes of their own: such a call holds
+// its runtime while it waits on an upstream, up to Limits.Data, and a slow upstream must
+// not keep every other widget waiting for a runtime. The runtimes are made when first
+// needed.
+func WithFetchPoolSize(n int) Option { return func(o *options) { o.fetchPool = n } }
+
 // DefaultModulesPerRuntime is WithModulesPerRuntime's default.
 const DefaultModulesPerRuntime = 1024
 
@@ -174,6 +185,7 @@ type Runtime struct {
 	opt     options
 	helpers *goja.Program
 	pool    *pool
+	fetches *pool // data() of the widgets that fetch (Widget.Fetches)
 	fetcher *fetcher
 
 	mu      sync.RWMutex
@@ -193,6 +205,9 @@ func New(opts ...Option) (*Runtime, error) {
 	if o.poolSize <= 0 {
 		o.poolSize = goruntime.GOMAXPROCS(0)
 	}
+	if o.fetchPool <= 0 {
+		o.fetchPool = DefaultFetchPoolSize
+	}
 	if o.modulesPerVM <= 0 {
 		o.modulesPerVM = 64
 	}
@@ -209,7 +224,8 @@ func New(opts ...Option) (*Runtime, error) {
 		return nil, err
 	}
 	r := &Runtime{opt: o, helpers: helpers, fetcher: f, widgets: map[string]*Widget{}}
-	r.pool = newPool(o.poolSize, func() (*vm, error) { return newVM(&r.opt, r, r.helpers) })
+	mk := func() (*vm, error) { return newVM(&r.opt, r, r.helpers) }
+	r.pool, r.fetches = newPool(o.poolSize, mk), newPool(o.fetchPool, mk)
 	return r, nil
 }
 
@@ -352,6 +368,9 @@ func (r *Runtime) Compile(ctx context.Context, root, file string) (*Widget, erro
 	}
 	w.Inputs = b.inputs
 	w.Version = versionOf(b.entry + "\x00" + b.imports)
+	if mentionsFetch(b.entry) || mentionsFetch(b.imports) {
+		w.fetches.Store(true)
+	}
 	if w.prog, err = compileBundle(filepath.Join(root, bundleName), b.entry); err != nil {
 		return nil, &Error{Widget: name, Function: "load", File: w.Display, Message: err.Error(), Err: ErrCompile}
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/dop251/goja"
 )
@@ -32,6 +33,10 @@ type Widget struct {
 	Warnings []string
 
 	HasInvalidate bool // shouldInvalidate is defined
+
+	// fetches: the bundle mentions fetch, or a data() call of this version called
+	// ctx.fetch (see Fetches).
+	fetches atomic.Bool
 
 	prog    *goja.Program // the widget file: a function (require) => module namespace (see widgetBundle)
 	imports *goja.Program // the modules it imports, evaluated once per vm (nil when none)
@@ -92,6 +97,13 @@ func display(p string) string {
 // describe reads the default export of a freshly evaluated module and checks
 // it against the contract, filling w's declarations. Each problem names the
 // file, the member and, when it can be found in the source, its position.
+// Fetches reports whether w's data() may wait on an upstream: its bundle (the file and
+// what it imports) mentions fetch, or one of its data() calls called ctx.fetch. Such
+// calls run on the runtimes of their own (WithFetchPoolSize), and the engine rebuilds
+// such widgets on workers of their own, so that a slow upstream only delays the widgets
+// that ask it.
+func (w *Widget) Fetches() bool { return w.fetches.Load() }
+
 func (w *Widget) describe(rt *goja.Runtime, def *goja.Object) []*Error {
 	var errs []*Error
 	bad := func(path []string, format string, args ...any) {

@@ -21,6 +21,7 @@ type engineFlags struct {
 	widgets           widgetFlags
 	cacheMB           int
 	modules           int
+	fetchWorkers      int
 	dev               bool
 	rebuildUnwatched  bool
 	endpoints, topics string
@@ -31,6 +32,8 @@ func (f *engineFlags) define(fs *flagSet) {
 	fs.envInt(&f.cacheMB, "cache-mb", "HUBS_CACHE_MB", 64, "size of the widget data cache, in MiB")
 	fs.envInt(&f.modules, "modules-per-runtime", "HUBS_MODULES_PER_RUNTIME", runtime.DefaultModulesPerRuntime,
 		"widget instances whose data() module each JS runtime keeps evaluated (about 5 kB each plus what data() keeps; a miss costs about 30 us of CPU)")
+	fs.envInt(&f.fetchWorkers, "fetch-workers", "HUBS_FETCH_WORKERS", runtime.DefaultFetchPoolSize,
+		"widgets that fetch from upstream services rebuilt at once, on JS runtimes and workers of their own (the others: one per core)")
 	fs.envBool(&f.dev, "dev", "HUBS_DEV", false, "development mode: reload widget code as its files change (and allow /login/dev)")
 	fs.envBool(&f.rebuildUnwatched, "rebuild-unwatched", "HUBS_REBUILD_UNWATCHED", false,
 		"rebuild every invalidated widget at once, also on hubs no page shows (default: those are rebuilt when next viewed)")
@@ -56,7 +59,7 @@ func (f *engineFlags) start(ctx context.Context, st *store.Store) (*pipeline, er
 	p := &pipeline{registry: prometheus.NewRegistry(), cancel: cancel}
 	p.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	rt, err := f.widgets.runtime(runtime.WithHost(engine.Host{Store: st}), runtime.WithPoolSize(0),
-		runtime.WithModulesPerRuntime(f.modules))
+		runtime.WithFetchPoolSize(f.fetchWorkers), runtime.WithModulesPerRuntime(f.modules))
 	if err != nil {
 		cancel()
 		return nil, err
@@ -70,7 +73,8 @@ func (f *engineFlags) start(ctx context.Context, st *store.Store) (*pipeline, er
 	}
 	slog.Info("widgets loaded", "folder", f.widgets.widgetsDir, "widgets", len(rt.List()))
 
-	opts := []engine.Option{engine.WithCacheMB(f.cacheMB), engine.WithDev(f.dev), engine.WithLazyUnwatched(!f.rebuildUnwatched)}
+	opts := []engine.Option{engine.WithCacheMB(f.cacheMB), engine.WithFetchWorkers(f.fetchWorkers), engine.WithDev(f.dev),
+		engine.WithLazyUnwatched(!f.rebuildUnwatched)}
 	// The widgets' fedmsg.meta runs in the widget runtime, in the batch that asks the
 	// widgets about each message.
 	if err := rt.LoadMeta(ctx, f.widgets.widgetsDir); err != nil {
