@@ -241,9 +241,10 @@ func New(st *store.Store, rt *runtime.Runtime, opts ...Option) (*Engine, error) 
 	}
 	e := &Engine{
 		opt: o, store: st, rt: rt, host: Host{Store: st}, log: o.log, metrics: o.metrics, cache: cache,
-		streams: newStreams(o.replay, o.idleTTL, o.now()), queue: newWorkQueue(), fetchQueue: newWorkQueue(),
-		changes: newChangeQueue(),
-		errLog:  newErrLimiter(time.Minute), instances: map[int64]*instance{}, index: newIndex(),
+		streams: newStreams(o.replay, o.idleTTL, o.now()), queue: newWorkQueue(o.metrics.Queued.WithLabelValues(queueLocal)),
+		fetchQueue: newWorkQueue(o.metrics.Queued.WithLabelValues(queueFetch)),
+		changes:    newChangeQueue(),
+		errLog:     newErrLimiter(time.Minute), instances: map[int64]*instance{}, index: newIndex(),
 		hubs: map[string]runtime.Hub{}, ready: make(chan struct{}),
 	}
 	// Registered now, not at Start, so that no change committed between loading the

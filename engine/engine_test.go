@@ -521,6 +521,12 @@ func TestFetchingWidgetsApart(t *testing.T) {
 		defer mu.Unlock()
 		return inFlight == 2
 	})
+	eventually(t, "the third fetching rebuild queued", func() bool {
+		return value(h.e.metrics.Queued.WithLabelValues(queueFetch)) == 1
+	})
+	if n := value(h.e.metrics.Queued.WithLabelValues(queueLocal)); n != 0 {
+		t.Errorf("%v rebuilds queued on the local queue, want 0", n)
+	}
 	bob := testMessage("bob", 2, nil)
 	if _, err := h.st.ArchiveMessage(ctx, archived(bob)); err != nil {
 		t.Fatal(err)

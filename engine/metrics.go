@@ -30,7 +30,14 @@ type Metrics struct {
 	Latency       prometheus.Histogram   // hubs_update_latency_seconds
 	Instances     prometheus.Gauge       // hubs_widget_instances
 	Subscribers   prometheus.Gauge       // hubs_update_subscribers
+	Queued        *prometheus.GaugeVec   // hubs_rebuilds_queued{queue}
 }
+
+// Rebuild queues, as hubs_rebuilds_queued labels them.
+const (
+	queueLocal = "local" // widgets that do not fetch: the archive, the hub, their config
+	queueFetch = "fetch" // widgets that fetch from upstream services
+)
 
 // NewMetrics makes the collectors, with every labelled series present at zero.
 func NewMetrics() *Metrics {
@@ -73,9 +80,16 @@ func NewMetrics() *Metrics {
 			Name: "hubs_update_subscribers",
 			Help: "Open update stream subscriptions.",
 		}),
+		Queued: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "hubs_rebuilds_queued",
+			Help: "Widget instances waiting for a rebuild worker, by queue: local, fetch (widgets that ask upstream services).",
+		}, []string{"queue"}),
 	}
 	for _, r := range []string{ResultOK, ResultError} {
 		m.Rebuilds.WithLabelValues(r)
+	}
+	for _, q := range []string{queueLocal, queueFetch} {
+		m.Queued.WithLabelValues(q)
 	}
 	for _, f := range []string{fnData, fnInvalidate, fnHints, fnMessageUsernames, fnMeta} {
 		m.JSCalls.WithLabelValues(f)
@@ -86,7 +100,7 @@ func NewMetrics() *Metrics {
 
 func (m *Metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.Invalidations, m.Rebuilds, m.CacheHits, m.CacheMisses,
-		m.JSCalls, m.JSErrors, m.Latency, m.Instances, m.Subscribers}
+		m.JSCalls, m.JSErrors, m.Latency, m.Instances, m.Subscribers, m.Queued}
 }
 
 // Describe implements prometheus.Collector.

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"hubs/runtime"
 )
 
@@ -13,6 +15,7 @@ import (
 // once (instance.queued), so it never holds more than the number of instances and pushing
 // never blocks.
 type workQueue struct {
+	queued prometheus.Gauge // len(items), for /metrics
 	mu     sync.Mutex
 	items  []*instance
 	wake   chan struct{} // one token: something was pushed
@@ -20,13 +23,14 @@ type workQueue struct {
 	closed bool
 }
 
-func newWorkQueue() *workQueue {
-	return &workQueue{wake: make(chan struct{}, 1), done: make(chan struct{})}
+func newWorkQueue(queued prometheus.Gauge) *workQueue {
+	return &workQueue{queued: queued, wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 func (q *workQueue) push(in *instance) {
 	q.mu.Lock()
 	q.items = append(q.items, in)
+	q.queued.Set(float64(len(q.items)))
 	q.mu.Unlock()
 	select {
 	case q.wake <- struct{}{}:
@@ -46,6 +50,7 @@ func (q *workQueue) pop() (*instance, bool) {
 			in := q.items[0]
 			q.items[0] = nil
 			q.items = q.items[1:]
+			q.queued.Set(float64(len(q.items)))
 			more := len(q.items) > 0
 			q.mu.Unlock()
 			if more {

@@ -205,3 +205,45 @@ func BenchmarkHubQueries(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkAfterIdle is one round trip after the process has been idle for a while: on the
+// VM these figures come from, memory left alone for tens of milliseconds (PostgreSQL's,
+// ours, the kernel's) costs many times more to touch, and a widget on a hub that few people
+// watch is always rebuilt after such a pause. The pause is outside the timer.
+func BenchmarkAfterIdle(b *testing.B) {
+	s := storetest.New(b)
+	ctx := context.Background()
+	for i, m := range fixtureMessages(b) {
+		m.MsgID = fmt.Sprintf("idle-%d", i)
+		if _, err := s.ArchiveMessage(ctx, m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	queries := []struct {
+		name string
+		do   func() error
+	}{
+		{"select1", func() error {
+			var one int
+			return s.Pool().QueryRow(ctx, "SELECT 1").Scan(&one)
+		}},
+		{"page_by_user", func() error {
+			_, _, err := s.GrepMessages(ctx, store.GrepQuery{Usernames: []string{"ralph"}, Rows: 25})
+			return err
+		}},
+	}
+	for _, q := range queries {
+		for _, pause := range []time.Duration{0, time.Millisecond, 10 * time.Millisecond, 50 * time.Millisecond, 300 * time.Millisecond} {
+			b.Run(fmt.Sprintf("%s/idle-%v", q.name, pause), func(b *testing.B) {
+				for range b.N {
+					b.StopTimer()
+					time.Sleep(pause)
+					b.StartTimer()
+					if err := q.do(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
