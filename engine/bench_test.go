@@ -29,7 +29,7 @@ import (
 // (store.UserLayout, 7 widgets each: 140,000 instances).
 const benchHubs = 20_000
 
-// coldPause is how long rebuild-cold leaves the process idle before each rebuild.
+// coldPause is how long BenchmarkColdRebuild leaves the process idle before each rebuild.
 const coldPause = 300 * time.Millisecond
 
 // benchModules is the runtime's per-VM module cache for the benchmark: data()'s
@@ -319,34 +319,7 @@ func BenchmarkEngine(b *testing.B) {
 	goruntime.ReadMemStats(&mem)
 	b.Logf("%d instances on %d hubs loaded and indexed in %v; live heap %d MB",
 		len(site.ids), benchHubs, site.loadTime, mem.HeapAlloc>>20)
-	// Warm the cache of the hubs the messages concern, as a running site would have it
-	// (their pages have been viewed); the other 19,900 hubs' data is not needed.
-	warm := time.Now()
-	var wg sync.WaitGroup
-	var failed atomic.Int64
-	var okMu sync.Mutex
-	var built []int64 // the hot instances whose data() works here, for the rebuild benchmark
-	next := make(chan int64)
-	for range 4 {
-		wg.Go(func() {
-			for id := range next {
-				if _, err := site.e.Data(ctx, id); err != nil {
-					failed.Add(1) // a widget that cannot reach its upstream here
-					continue
-				}
-				okMu.Lock()
-				built = append(built, id)
-				okMu.Unlock()
-			}
-		})
-	}
-	for _, id := range site.hot {
-		next <- id
-	}
-	close(next)
-	wg.Wait()
-	b.Logf("cache warmed (%d builds, %d failed) in %v", len(site.hot), failed.Load(), time.Since(warm))
-	slices.Sort(built)
+	built := site.warm(b)
 
 	all, some := site.hubs(20)
 	watched := []struct {
@@ -403,10 +376,7 @@ func BenchmarkEngine(b *testing.B) {
 	// One rebuild of a hot instance of each widget (data() with its archive query,
 	// cached): the unit of work behind every update. Only the instances that built at
 	// warm-up: the repository's widgets cannot reach their upstreams here.
-	byWidget := map[string][]int64{}
-	for _, id := range built {
-		byWidget[site.e.instances[id].name] = append(byWidget[site.e.instances[id].name], id)
-	}
+	byWidget := site.byWidget(built)
 	widgets := slices.Sorted(maps.Keys(byWidget))
 	for _, name := range widgets {
 		b.Run("rebuild/"+name, func(b *testing.B) {
@@ -422,71 +392,6 @@ func BenchmarkEngine(b *testing.B) {
 			}
 		})
 	}
-
-	// The same rebuilds after the process has been idle: how a hub that few people
-	// watch is rebuilt (its memory has gone cold since its last message). On the VM
-	// this was measured on, memory not touched for a few hundred milliseconds costs
-	// 10-100x more to touch; this is the figure that moves when a rebuild touches less.
-	for _, name := range widgets {
-		b.Run("rebuild-cold/"+name, func(b *testing.B) {
-			ids := byWidget[name]
-			for i := range b.N {
-				b.StopTimer()
-				time.Sleep(coldPause)
-				b.StartTimer()
-				in := site.e.lookup(ids[i%len(ids)])
-				site.e.mu.RLock()
-				key := cacheKey(in.id, in.configHash, "")
-				site.e.mu.RUnlock()
-				if _, err := site.e.runBuild(ctx, in, key, in.generation()); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-
-	// One message's rebuilds of a hub few people watch: every instance of one person's hub
-	// that builds here, invalidated together after the process has been idle, timed until
-	// the last one's update is published (what a 1-in-20 latency run's worst updates wait).
-	b.Run("rebuild-cold-hub", func(b *testing.B) {
-		byHub := map[string][]*instance{}
-		for _, id := range built {
-			in := site.e.instances[id]
-			byHub[in.hub] = append(byHub[in.hub], in)
-		}
-		var hubs []string
-		for h, ins := range byHub {
-			if len(ins) >= 3 {
-				hubs = append(hubs, h)
-			}
-		}
-		if len(hubs) == 0 {
-			b.Skip("no hub with 3 instances that build")
-		}
-		slices.Sort(hubs)
-		updates := 0
-		for i := range b.N {
-			b.StopTimer()
-			hub := hubs[i%len(hubs)]
-			sub := site.e.Subscribe(hub, 0)
-			time.Sleep(coldPause)
-			b.StartTimer()
-			now := time.Now()
-			for _, in := range byHub[hub] {
-				site.e.schedule(in, now)
-			}
-			for range byHub[hub] {
-				if _, err := sub.Next(ctx); err != nil {
-					b.Fatal(err)
-				}
-				updates++
-			}
-			b.StopTimer()
-			sub.Close()
-			b.StartTimer()
-		}
-		b.ReportMetric(float64(updates)/float64(b.N), "updates/op")
-	})
 
 	rebuilds := func() float64 {
 		m := site.e.metrics
@@ -626,6 +531,124 @@ func BenchmarkEngine(b *testing.B) {
 	for _, w := range archived {
 		latency(w)
 	}
+}
+
+// warm builds the data of the hubs the messages concern, as a running site would have it
+// (their pages have been viewed; the other 19,900 hubs' data is not needed), and returns
+// the instances that built: the repository's widgets cannot reach their upstreams here.
+func (s *benchSite) warm(b *testing.B) []int64 {
+	ctx := context.Background()
+	warm := time.Now()
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	var okMu sync.Mutex
+	var built []int64 // the hot instances whose data() works here, for the rebuild benchmark
+	next := make(chan int64)
+	for range 4 {
+		wg.Go(func() {
+			for id := range next {
+				if _, err := s.e.Data(ctx, id); err != nil {
+					failed.Add(1) // a widget that cannot reach its upstream here
+					continue
+				}
+				okMu.Lock()
+				built = append(built, id)
+				okMu.Unlock()
+			}
+		})
+	}
+	for _, id := range s.hot {
+		next <- id
+	}
+	close(next)
+	wg.Wait()
+	b.Logf("cache warmed (%d builds, %d failed) in %v", len(s.hot), failed.Load(), time.Since(warm))
+	slices.Sort(built)
+	return built
+}
+
+// byWidget groups instances by widget name.
+func (s *benchSite) byWidget(ids []int64) map[string][]int64 {
+	out := map[string][]int64{}
+	for _, id := range ids {
+		out[s.e.instances[id].name] = append(out[s.e.instances[id].name], id)
+	}
+	return out
+}
+
+// BenchmarkColdRebuild is BenchmarkEngine's rebuilds after the process has been idle
+// (coldPause, outside the timer): how a hub that few people watch is rebuilt, its memory
+// gone cold since its last message. On the VM this was measured on, memory not touched for
+// a few hundred milliseconds costs 10-100x more to touch; these are the figures that move
+// when a rebuild touches less. Apart from BenchmarkEngine, whose -benchtime would make
+// thousands of pauses: run it with -benchtime 40x.
+func BenchmarkColdRebuild(b *testing.B) {
+	site := newBenchSite(b)
+	ctx := context.Background()
+	built := site.warm(b)
+	byWidget := site.byWidget(built)
+	widgets := slices.Sorted(maps.Keys(byWidget))
+	// Each widget's rebuild alone.
+	for _, name := range widgets {
+		b.Run(name, func(b *testing.B) {
+			ids := byWidget[name]
+			for i := range b.N {
+				b.StopTimer()
+				time.Sleep(coldPause)
+				b.StartTimer()
+				in := site.e.lookup(ids[i%len(ids)])
+				site.e.mu.RLock()
+				key := cacheKey(in.id, in.configHash, "")
+				site.e.mu.RUnlock()
+				if _, err := site.e.runBuild(ctx, in, key, in.generation()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+
+	// One message's rebuilds of a hub few people watch: every instance of one person's hub
+	// that builds here, invalidated together after the process has been idle, timed until
+	// the last one's update is published (what a 1-in-20 latency run's worst updates wait).
+	b.Run("hub", func(b *testing.B) {
+		byHub := map[string][]*instance{}
+		for _, id := range built {
+			in := site.e.instances[id]
+			byHub[in.hub] = append(byHub[in.hub], in)
+		}
+		var hubs []string
+		for h, ins := range byHub {
+			if len(ins) >= 3 {
+				hubs = append(hubs, h)
+			}
+		}
+		if len(hubs) == 0 {
+			b.Skip("no hub with 3 instances that build")
+		}
+		slices.Sort(hubs)
+		updates := 0
+		for i := range b.N {
+			b.StopTimer()
+			hub := hubs[i%len(hubs)]
+			sub := site.e.Subscribe(hub, 0)
+			time.Sleep(coldPause)
+			b.StartTimer()
+			now := time.Now()
+			for _, in := range byHub[hub] {
+				site.e.schedule(in, now)
+			}
+			for range byHub[hub] {
+				if _, err := sub.Next(ctx); err != nil {
+					b.Fatal(err)
+				}
+				updates++
+			}
+			b.StopTimer()
+			sub.Close()
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(updates)/float64(b.N), "updates/op")
+	})
 }
 
 // BenchmarkDataHit is the page-load path: Data of a cached instance.
