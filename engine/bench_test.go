@@ -583,6 +583,7 @@ func (s *benchSite) byWidget(ids []int64) map[string][]int64 {
 // when a rebuild touches less. Apart from BenchmarkEngine, whose -benchtime would make
 // thousands of pauses: run it with -benchtime 40x.
 func BenchmarkColdRebuild(b *testing.B) {
+	storetest.SkipUnlessCounted(b)
 	site := newBenchSite(b)
 	ctx := context.Background()
 	built := site.warm(b)

@@ -223,7 +223,7 @@ func New(st *store.Store, rt *runtime.Runtime, opts ...Option) (*Engine, error) 
 		o.workers = 1
 	}
 	if o.fetchers <= 0 {
-		o.fetchers = 1
+		o.fetchers = runtime.DefaultFetchPoolSize // as the runtime's own fetch pool
 	}
 	if o.replay <= 0 {
 		o.replay = 128

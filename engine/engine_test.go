@@ -503,7 +503,7 @@ func TestFetchingWidgetsApart(t *testing.T) {
 		ws = mustHub(t, st, "alice", up, up, up,
 			store.NewWidget{Name: "activity", Column: store.ColumnRight, Config: map[string]any{"username": "bob"}})
 	}, []runtime.Option{runtime.WithPoolSize(1), runtime.WithFetchPoolSize(2),
-		runtime.WithFetch(runtime.FetchConfig{Allow: []string{"127.0.0.1"}}),
+		runtime.WithFetch(runtime.FetchConfig{Allow: []string{"127.0.0.1"}, Timeout: 30 * time.Second}),
 		runtime.WithSettings(map[string]string{"upstream": srv.URL})},
 		WithWorkers(1), WithFetchWorkers(2))
 	releaseAll := sync.OnceFunc(func() { close(release) })
@@ -560,5 +560,75 @@ func TestFetchingWidgetsApart(t *testing.T) {
 	defer mu.Unlock()
 	if most != 2 || asked != 3 {
 		t.Errorf("%d fetches at most at once, %d in all; want 2 (the fetch workers) and 3", most, asked)
+	}
+}
+
+// A widget found to fetch only when its data() first calls ctx.fetch: that first rebuild
+// holds a local worker while it waits (nothing said it would fetch), but its instances
+// already queued behind it go over to the fetch workers when their turn comes, so the
+// local worker is free again for the widgets that read the archive.
+func TestFetchingFoundOnTheWay(t *testing.T) {
+	answer := make(chan struct{})
+	arrived := make(chan string, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- r.URL.Path
+		select {
+		case <-r.Context().Done():
+		case <-answer:
+		}
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	h := newHarnessRT(t, func(st *store.Store) {
+		side := store.NewWidget{Name: "sidelong", Column: store.ColumnLeft, Config: map[string]any{"username": "alice"}}
+		mustHub(t, st, "alice", side, side,
+			store.NewWidget{Name: "activity", Column: store.ColumnRight, Config: map[string]any{"username": "bob"}})
+	}, []runtime.Option{runtime.WithPoolSize(1), runtime.WithFetchPoolSize(1),
+		runtime.WithFetch(runtime.FetchConfig{Allow: []string{"127.0.0.1"}, Timeout: 30 * time.Second}),
+		runtime.WithSettings(map[string]string{"upstream": srv.URL})},
+		WithWorkers(1), WithFetchWorkers(1))
+	answerAll := sync.OnceFunc(func() { close(answer) })
+	defer answerAll()
+	if w, _ := h.rt.Widget("sidelong"); w.Fetches() {
+		t.Fatal("sidelong known to fetch before any call: the test needs it found on the way")
+	}
+	ctx := context.Background()
+	sub := h.e.Subscribe("alice", 0)
+	defer sub.Close()
+	waitArrival := func(what string) {
+		t.Helper()
+		select {
+		case <-arrived:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+
+	// Both instances queue on the local queue; the first holds the local worker.
+	if err := h.e.Handle(ctx, testMessage("alice", 1, nil)); err != nil {
+		t.Fatal(err)
+	}
+	waitArrival("the first sidelong fetch")
+	answer <- struct{}{}
+	u := next(t, sub, func(u Update) bool { return u.Kind == KindData })
+	if u.Widget != "sidelong" {
+		t.Fatalf("first update %s %s", u.Widget, u.Data)
+	}
+	// The second, popped by the local worker, goes over to the fetch worker and hangs there.
+	waitArrival("the second sidelong fetch")
+	bob := testMessage("bob", 2, nil)
+	if _, err := h.st.ArchiveMessage(ctx, archived(bob)); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.e.Handle(ctx, bob); err != nil {
+		t.Fatal(err)
+	}
+	u = next(t, sub, func(u Update) bool { return u.Kind == KindData })
+	if u.Widget != "activity" {
+		t.Fatalf("update while the second fetch hangs: %s %s, want activity's", u.Widget, u.Data)
+	}
+	answerAll()
+	if u := next(t, sub, func(u Update) bool { return u.Kind == KindData }); u.Widget != "sidelong" {
+		t.Fatalf("last update %s %s, want the second sidelong", u.Widget, u.Data)
 	}
 }

@@ -109,7 +109,10 @@ func (e *Engine) schedule(in *instance, received time.Time) {
 // queueFor is the queue in's rebuilds wait in: the fetch queue for a widget that fetches,
 // else the other (and for a widget no longer loaded: its rebuild publishes the error).
 func (e *Engine) queueFor(in *instance) *workQueue {
-	if w, err := e.rt.Widget(in.name); err == nil && w.Fetches() {
+	e.mu.RLock()
+	name := in.name
+	e.mu.RUnlock()
+	if w, err := e.rt.Widget(name); err == nil && w.Fetches() {
 		return e.fetchQueue
 	}
 	return e.queue
@@ -126,6 +129,12 @@ func (e *Engine) work(ctx context.Context, q *workQueue) {
 		in, ok := q.pop()
 		if !ok {
 			return
+		}
+		if other := e.queueFor(in); other != q {
+			// Its widget was found to fetch (a data() call reached ctx.fetch) while it
+			// waited here: it waits on the fetch workers instead, still queued.
+			other.push(in)
+			continue
 		}
 		in.mu.Lock()
 		in.queued, in.running = false, true

@@ -253,8 +253,10 @@ func compileBundle(name, code string) (*goja.Program, error) {
 // fetchWord is the word that names ctx.fetch in a bundle (fetched, prefetch: other words).
 var fetchWord = regexp.MustCompile(`\bfetch\b`)
 
-// mentionsFetch reports whether bundled code mentions fetch outside its source map
-// (esbuild drops comments, and the map is base64 whose letters could spell anything).
+// mentionsFetch reports whether bundled code mentions fetch outside its source map (whose
+// base64 letters could spell anything). esbuild drops ordinary comments but keeps legal
+// ones (/*! ... */) and its own file-name comments: a file called fetch.js, or such a
+// comment, marks a widget as fetching, which only puts it on the fetch workers.
 func mentionsFetch(code string) bool {
 	if i := strings.LastIndex(code, "\n//# sourceMappingURL="); i >= 0 {
 		code = code[:i]

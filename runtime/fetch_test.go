@@ -186,7 +186,7 @@ func TestFetchesClassified(t *testing.T) {
 		"lib/up.js":  "export function get(ctx, url) { return ctx.fetch(url); }\n",
 		"direct.js":  "export async function load(ctx) { return ctx.fetch(\"http://127.0.0.1/\"); }\n" + widgetJS(""),
 		"imports.js": "import { get } from \"./lib/up.js\";\nexport const more = (ctx) => get(ctx, \"x\");\n" + widgetJS(""),
-		"plain.js":   "// Never fetches: it would be fetched from the archive.\nexport const prefetch = 1, fetched = 2;\n" + widgetJS(""),
+		"plain.js":   "// never calls fetch: it reads the archive\nexport const prefetch = 1, fetched = 2;\n" + widgetJS(""),
 		"hidden.js": `export default {
   title: "H",
   async data(ctx) {
@@ -255,8 +255,14 @@ func TestFetchPoolApart(t *testing.T) {
 	// A second call of the fetching widget waits for the fetch pool's one runtime.
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel2()
-	if _, err := r.Data(ctx2, Instance{ID: 3, Name: "fetcher", Config: []byte(`{"url":"` + srv.URL + `/"}`)}, Hub{}); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("second fetch while the fetch pool is held: %v, want it to wait (deadline exceeded)", err)
+	_, err := r.Data(ctx2, Instance{ID: 3, Name: "fetcher", Config: []byte(`{"url":"` + srv.URL + `/","opts":"{}"}`)}, Hub{})
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.HasPrefix(err.Error(), "data of widget fetcher:") {
+		t.Errorf("second fetch while the fetch pool is held: %v, want it to wait for a runtime (deadline exceeded)", err)
+	}
+	select {
+	case <-arrived:
+		t.Error("the second fetch reached the upstream: it had a runtime of its own")
+	default:
 	}
 	close(release)
 	if err := <-slow; err != nil {

@@ -94,16 +94,16 @@ func display(p string) string {
 	return p
 }
 
+// Fetches reports whether w's data() may wait on an upstream: its bundle (the file and
+// what it imports) mentions fetch, or one of its data() calls called ctx.fetch. Such
+// calls run on runtimes of their own (WithFetchPoolSize), and the engine rebuilds such
+// widgets on workers of their own, so that a slow upstream only delays the widgets that
+// ask it.
+func (w *Widget) Fetches() bool { return w.fetches.Load() }
+
 // describe reads the default export of a freshly evaluated module and checks
 // it against the contract, filling w's declarations. Each problem names the
 // file, the member and, when it can be found in the source, its position.
-// Fetches reports whether w's data() may wait on an upstream: its bundle (the file and
-// what it imports) mentions fetch, or one of its data() calls called ctx.fetch. Such
-// calls run on the runtimes of their own (WithFetchPoolSize), and the engine rebuilds
-// such widgets on workers of their own, so that a slow upstream only delays the widgets
-// that ask it.
-func (w *Widget) Fetches() bool { return w.fetches.Load() }
-
 func (w *Widget) describe(rt *goja.Runtime, def *goja.Object) []*Error {
 	var errs []*Error
 	bad := func(path []string, format string, args ...any) {

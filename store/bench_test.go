@@ -211,6 +211,7 @@ func BenchmarkHubQueries(b *testing.B) {
 // ours, the kernel's) costs many times more to touch, and a widget on a hub that few people
 // watch is always rebuilt after such a pause. The pause is outside the timer.
 func BenchmarkAfterIdle(b *testing.B) {
+	storetest.SkipUnlessCounted(b)
 	s := storetest.New(b)
 	ctx := context.Background()
 	for i, m := range fixtureMessages(b) {

@@ -18,6 +18,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -86,6 +87,17 @@ func New(t testing.TB) *store.Store {
 func URL(t testing.TB) string {
 	t.Helper()
 	return database(t, true)
+}
+
+// SkipUnlessCounted skips a benchmark that pauses outside its timer (a cold-memory
+// benchmark) unless -benchtime gives a count such as 40x: given a duration, go test
+// raises b.N until the timed part fills it, and the untimed pauses would add up to many
+// minutes (make bench runs every benchmark with the default of 1s).
+func SkipUnlessCounted(b *testing.B) {
+	b.Helper()
+	if f := flag.Lookup("test.benchtime"); f == nil || !strings.HasSuffix(f.Value.String(), "x") {
+		b.Skip("run it with -benchtime Nx (40x, say): it pauses outside the timer before each iteration")
+	}
 }
 
 // EmptyURL is URL without the migrations: a database with nothing in it.
