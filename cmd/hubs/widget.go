@@ -473,7 +473,12 @@ func widgetList(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	}
 	loadErr := r.LoadDir(ctx, dir)
 	for _, w := range r.List() {
-		fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", w.Name, w.Title, paramsLine(w.Params), hintsLine(w.Hints))
+		// "fetch": its data() may wait on upstreams, so serve rebuilds it on the fetch workers.
+		lane := "-"
+		if w.Fetches() {
+			lane = "fetch"
+		}
+		fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\t%s\n", w.Name, w.Title, paramsLine(w.Params), hintsLine(w.Hints), lane)
 	}
 	if loadErr != nil {
 		printProblems(stderr, loadErr)

@@ -127,11 +127,16 @@ func TestWidgetInvalidates(t *testing.T) {
 
 func TestWidgetList(t *testing.T) {
 	dir := widgetFolder(t)
+	up := "export default {\n  title: 'Up',\n  async data(ctx) { return (await ctx.fetch('https://example.org/')).json(); },\n  template() { return ''; },\n};\n"
+	if err := os.WriteFile(filepath.Join(dir, "team", "up.js"), []byte(up), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out, stderr, err := runWidgetCmd(t, "list", dir)
 	if !errors.Is(err, errCheckFailed) || !strings.Contains(stderr, "broken.js") {
 		t.Errorf("list with a broken widget: %v %q", err, stderr)
 	}
-	want := "team.agent\tAgent\twho:username* n:integer=3\tusernames=f(config)\n"
+	want := "team.agent\tAgent\twho:username* n:integer=3\tusernames=f(config)\t-\n" +
+		"team.up\tUp\t-\tno hints\tfetch\n"
 	if out != want {
 		t.Errorf("list = %q; want %q", out, want)
 	}
