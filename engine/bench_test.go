@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	goruntime "runtime"
 	"slices"
@@ -64,7 +66,7 @@ type benchSite struct {
 // newBenchSite builds the site: the fixture users (as fedmsg.meta names them) and
 // synthetic ones up to benchHubs, each with a user hub in the default layout, written
 // with COPY; the fixture messages archived; the engine started on the benchmark widgets.
-func newBenchSite(b *testing.B) *benchSite {
+func newBenchSite(b *testing.B, rtOpts ...runtime.Option) *benchSite {
 	b.Helper()
 	ctx := context.Background()
 	// The collector paced as hubs serve paces it (GOGC and GOMEMLIMIT, when set, win).
@@ -126,8 +128,8 @@ func newBenchSite(b *testing.B) *benchSite {
 		b.Fatal(err)
 	}
 
-	rt, err := runtime.New(runtime.WithHelpers(helpersJS(b)), runtime.WithHost(Host{Store: st}),
-		runtime.WithModulesPerRuntime(benchModules), runtime.WithPoolSize(benchParallel*goruntime.GOMAXPROCS(0)))
+	rt, err := runtime.New(append([]runtime.Option{runtime.WithHelpers(helpersJS(b)), runtime.WithHost(Host{Store: st}),
+		runtime.WithModulesPerRuntime(benchModules), runtime.WithPoolSize(benchParallel * goruntime.GOMAXPROCS(0))}, rtOpts...)...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -258,13 +260,19 @@ func (e *Engine) settle(deadline time.Time) error {
 
 // receive is what the intake and Receive do for one message, minus the archive (measured
 // on its own in store's benchmarks): parse the frames, then the engine (fedmsg.meta's
-// usernames, hint index, shouldInvalidate, rebuilds queued).
-func (s *benchSite) receive(ctx context.Context, b *testing.B, i int) {
+// usernames, hint index, shouldInvalidate, rebuilds queued). at is when the message came
+// off the bus (zero: now), which the latency runs set to when it was due, as the intake
+// stamps it when it reads the socket: a message that waits while the engine is busy with
+// the one before counts its wait.
+func (s *benchSite) receive(ctx context.Context, b *testing.B, i int, at time.Time) {
 	env, err := fedmsg.Parse(s.frames[i%len(s.frames)])
 	if err != nil {
 		b.Fatal(err)
 	}
-	env.Received = time.Now()
+	env.Received = at
+	if at.IsZero() {
+		env.Received = time.Now()
+	}
 	if err := s.e.Handle(ctx, env); err != nil {
 		b.Fatal(err)
 	}
@@ -277,7 +285,7 @@ var fresh atomic.Int64
 // msg_id never seen and the time of now, so that it is archived (one round trip) before its
 // rebuilds, lands on top of the feeds and in this week's counts, and is described afresh by
 // the feeds' meta.js (its memo knows it by msg_id).
-func (s *benchSite) receiveFresh(ctx context.Context, b *testing.B, i int) {
+func (s *benchSite) receiveFresh(ctx context.Context, b *testing.B, i int, at time.Time) {
 	env, err := fedmsg.Parse(s.frames[i%len(s.frames)])
 	if err != nil {
 		b.Fatal(err)
@@ -286,6 +294,9 @@ func (s *benchSite) receiveFresh(ctx context.Context, b *testing.B, i int) {
 	env.MsgID = fmt.Sprintf("%d-bench-%d", now.Year(), fresh.Add(1))
 	env.Timestamp = float64(now.UnixMicro()) / 1e6
 	env.Received = now
+	if !at.IsZero() {
+		env.Received = at
+	}
 	if err := s.e.Receive(ctx, env); err != nil {
 		b.Fatal(err)
 	}
@@ -403,7 +414,7 @@ func BenchmarkEngine(b *testing.B) {
 	type run struct {
 		name    string
 		hubs    []string
-		receive func(context.Context, *testing.B, int)
+		receive func(context.Context, *testing.B, int, time.Time)
 	}
 	var replayed, archived []run
 	for _, w := range watched {
@@ -421,7 +432,7 @@ func BenchmarkEngine(b *testing.B) {
 			b.ResetTimer()
 			start := time.Now()
 			for i := range b.N {
-				w.receive(ctx, b, i)
+				w.receive(ctx, b, i, time.Time{})
 			}
 			if err := site.e.settle(time.Now().Add(10 * time.Minute)); err != nil {
 				b.Fatal(err)
@@ -455,7 +466,7 @@ func BenchmarkEngine(b *testing.B) {
 		start := time.Now()
 		maxQueue, sumQueue := 0, 0
 		for i := range b.N {
-			site.receive(ctx, b, i)
+			site.receive(ctx, b, i, time.Time{})
 			// The backlog the workers face: coalescing only has something to merge
 			// while instances wait in the queue.
 			site.e.queue.mu.Lock()
@@ -487,20 +498,15 @@ func BenchmarkEngine(b *testing.B) {
 			}
 			var mu sync.Mutex
 			var lat []time.Duration
-			observe := func(d time.Duration) {
+			observe := func(_ Update, d time.Duration) {
 				mu.Lock()
 				lat = append(lat, d)
 				mu.Unlock()
 			}
 			site.e.observe.Store(&observe)
 			defer site.e.observe.Store(nil)
-			tick := time.NewTicker(10 * time.Millisecond)
-			defer tick.Stop()
 			b.ResetTimer()
-			for i := range b.N {
-				<-tick.C
-				w.receive(ctx, b, i)
-			}
+			at100(b.N, func(i int, due time.Time) { w.receive(ctx, b, i, due) })
 			if err := site.e.settle(time.Now().Add(10 * time.Minute)); err != nil {
 				b.Fatal(err)
 			}
@@ -533,6 +539,21 @@ func BenchmarkEngine(b *testing.B) {
 	// thousands of new messages: a feed page is then sixty messages that no runtime has
 	// kept (its frozen messages and meta.js's answers are bounded), built afresh.
 	rebuildEach("rebuild-grown/")
+}
+
+// at100 calls send for message i at its due time, start + i x 10 ms (100 msg/s), and gives
+// it that time. A message due while the one before is still being handled goes as soon as
+// that returns, late, and its latency counts the wait: a ticker would drop the ticks
+// instead, and the messages a stall delays would never be sent nor counted.
+func at100(n int, send func(i int, due time.Time)) {
+	start := time.Now()
+	for i := range n {
+		due := start.Add(time.Duration(i) * 10 * time.Millisecond)
+		if d := time.Until(due); d > 0 {
+			time.Sleep(d)
+		}
+		send(i, due)
+	}
 }
 
 // rebuild runs one data() rebuild of instance id, as a worker does.
@@ -657,6 +678,77 @@ func BenchmarkColdRebuild(b *testing.B) {
 		}
 		b.ReportMetric(float64(updates)/float64(b.N), "updates/op")
 	})
+}
+
+// BenchmarkSlowUpstream is latency-100/s/all-watched (replayed) with the upstreams that
+// badges, updates2stable and pendingacls ask answering after upstreamDelay (and then
+// failing: what they answer does not matter, how long they hold a worker does). p50/p99
+// are reported apart for the updates of the widgets that fetch and of the others. Run it
+// with HUBS_BENCH_WIDGETS=../widgets: the stand-ins do not fetch.
+func BenchmarkSlowUpstream(b *testing.B) {
+	const upstreamDelay = 300 * time.Millisecond
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(upstreamDelay):
+		case <-r.Context().Done():
+			return
+		}
+		http.Error(w, "slow, then unavailable", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	settings := map[string]string{"upstream_timeout_ms": "5000"}
+	for _, k := range []string{"badges_url", "fedocal_url", "bodhi_url", "pkgdb_url"} {
+		settings[k] = srv.URL
+	}
+	site := newBenchSite(b, runtime.WithSettings(settings),
+		runtime.WithFetch(runtime.FetchConfig{Allow: []string{"127.0.0.1"}}))
+	fetches := map[string]bool{}
+	for _, w := range site.e.rt.List() {
+		fetches[w.Name] = w.Fetches()
+	}
+	if !slices.Contains(slices.Collect(maps.Values(fetches)), true) {
+		b.Skip("no widget fetches: run with HUBS_BENCH_WIDGETS=../widgets")
+	}
+	site.warm(b)
+	all, _ := site.hubs(20)
+	defer site.watch(all)()
+	ctx := context.Background()
+	if err := site.e.settle(time.Now().Add(10 * time.Minute)); err != nil {
+		b.Fatal(err)
+	}
+	var mu sync.Mutex
+	lat := map[bool][]time.Duration{}
+	observe := func(u Update, d time.Duration) {
+		mu.Lock()
+		lat[fetches[u.Widget]] = append(lat[fetches[u.Widget]], d)
+		mu.Unlock()
+	}
+	site.e.observe.Store(&observe)
+	defer site.e.observe.Store(nil)
+	b.ResetTimer()
+	at100(b.N, func(i int, due time.Time) { site.receive(ctx, b, i, due) })
+	if err := site.e.settle(time.Now().Add(10 * time.Minute)); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	mu.Lock()
+	defer mu.Unlock()
+	for _, side := range []struct {
+		fetch bool
+		name  string
+	}{{false, "local"}, {true, "fetch"}} {
+		l := lat[side.fetch]
+		b.ReportMetric(float64(len(l))/float64(b.N), side.name+"-updates/msg")
+		if len(l) == 0 {
+			continue
+		}
+		slices.Sort(l)
+		pct := func(p float64) float64 {
+			return float64(l[min(len(l)-1, int(p*float64(len(l))))].Microseconds()) / 1000
+		}
+		b.ReportMetric(pct(0.5), side.name+"-p50-ms")
+		b.ReportMetric(pct(0.99), side.name+"-p99-ms")
+	}
 }
 
 // BenchmarkDataHit is the page-load path: Data of a cached instance.

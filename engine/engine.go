@@ -134,8 +134,8 @@ type Engine struct {
 	index     *index
 	hubs      map[string]runtime.Hub // ctx.hub, cached; dropped on hub and role changes
 
-	// observe, when set (benchmarks), sees every message-to-update latency.
-	observe atomic.Pointer[func(time.Duration)]
+	// observe, when set (benchmarks), sees every update with its message-to-update latency.
+	observe atomic.Pointer[func(Update, time.Duration)]
 
 	ready   chan struct{} // closed when the instances loaded at start are indexed
 	started bool
@@ -696,7 +696,7 @@ func (e *Engine) publish(u Update, since time.Time) {
 		d := time.Since(since)
 		e.metrics.Latency.Observe(d.Seconds())
 		if f := e.observe.Load(); f != nil {
-			(*f)(d)
+			(*f)(u, d)
 		}
 	}
 }
