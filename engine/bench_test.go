@@ -321,8 +321,8 @@ func (s *benchSite) receiveFresh(ctx context.Context, b *testing.B, i int, at ti
 //   - burst: as throughput/all-watched, but the messages are handed over as the intake
 //     does and the backlog is sampled: invalidations/msg against rebuilds/msg is the
 //     coalescing, mean-queue and max-queue the backlog it acts on.
-//   - latency-100/s/<watched>[/archived]: one message due every 10 ms (at100), replayed or new as in
-//     throughput; p50/p99/max from message received to each update published.
+//   - latency-100/s/<watched>[/archived]: one message due every 10 ms (at100), replayed
+//     or new as in throughput; p50/p99/max from message due to each update published.
 func BenchmarkEngine(b *testing.B) {
 	site := newBenchSite(b)
 	ctx := context.Background()
