@@ -496,34 +496,8 @@ func BenchmarkEngine(b *testing.B) {
 			if err := site.e.settle(time.Now().Add(10 * time.Minute)); err != nil {
 				b.Fatal(err)
 			}
-			var mu sync.Mutex
-			var lat []time.Duration
-			observe := func(_ Update, d time.Duration) {
-				mu.Lock()
-				lat = append(lat, d)
-				mu.Unlock()
-			}
-			site.e.observe.Store(&observe)
-			defer site.e.observe.Store(nil)
-			b.ResetTimer()
-			at100(b.N, func(i int, due time.Time) { w.receive(ctx, b, i, due) })
-			if err := site.e.settle(time.Now().Add(10 * time.Minute)); err != nil {
-				b.Fatal(err)
-			}
-			b.StopTimer()
-			mu.Lock()
-			defer mu.Unlock()
-			b.ReportMetric(float64(len(lat))/float64(b.N), "updates/msg")
-			if len(lat) == 0 {
-				return // the messages (b.N is 1 on the first run) concerned no watched hub
-			}
-			slices.Sort(lat)
-			pct := func(p float64) float64 {
-				return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
-			}
-			b.ReportMetric(pct(0.5), "p50-ms")
-			b.ReportMetric(pct(0.99), "p99-ms")
-			b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-ms")
+			lat := site.at100(b, func(i int, due time.Time) { w.receive(ctx, b, i, due) }, nil)
+			reportLatency(b, "", lat[""])
 		})
 	}
 	for _, w := range replayed {
@@ -544,16 +518,53 @@ func BenchmarkEngine(b *testing.B) {
 // at100 calls send for message i at its due time, start + i x 10 ms (100 msg/s), and gives
 // it that time. A message due while the one before is still being handled goes as soon as
 // that returns, late, and its latency counts the wait: a ticker would drop the ticks
-// instead, and the messages a stall delays would never be sent nor counted.
-func at100(n int, send func(i int, due time.Time)) {
+// instead, and the messages a stall delays would never be sent nor counted. It returns
+// every update's latency from its message's due time, grouped by group (nil: one group,
+// ""), once every rebuild has finished; b's timer runs over the sending and the rebuilds.
+func (s *benchSite) at100(b *testing.B, send func(i int, due time.Time), group func(Update) string) map[string][]time.Duration {
+	var mu sync.Mutex
+	lat := map[string][]time.Duration{}
+	observe := func(u Update, d time.Duration) {
+		k := ""
+		if group != nil {
+			k = group(u)
+		}
+		mu.Lock()
+		lat[k] = append(lat[k], d)
+		mu.Unlock()
+	}
+	s.e.observe.Store(&observe)
+	defer s.e.observe.Store(nil)
+	b.ResetTimer()
 	start := time.Now()
-	for i := range n {
+	for i := range b.N {
 		due := start.Add(time.Duration(i) * 10 * time.Millisecond)
 		if d := time.Until(due); d > 0 {
 			time.Sleep(d)
 		}
 		send(i, due)
 	}
+	if err := s.e.settle(time.Now().Add(10 * time.Minute)); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	mu.Lock()
+	defer mu.Unlock()
+	return lat
+}
+
+// reportLatency reports updates per message and the p50, p99 and max of lat (sorted here),
+// each name prefixed.
+func reportLatency(b *testing.B, prefix string, lat []time.Duration) {
+	b.ReportMetric(float64(len(lat))/float64(b.N), prefix+"updates/msg")
+	if len(lat) == 0 {
+		return // the messages (b.N is 1 on the first run) concerned no watched hub
+	}
+	slices.Sort(lat)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ReportMetric(ms(lat[min(len(lat)-1, int(0.5*float64(len(lat))))]), prefix+"p50-ms")
+	b.ReportMetric(ms(lat[min(len(lat)-1, int(0.99*float64(len(lat))))]), prefix+"p99-ms")
+	b.ReportMetric(ms(lat[len(lat)-1]), prefix+"max-ms")
 }
 
 // rebuild runs one data() rebuild of instance id, as a worker does.
@@ -716,38 +727,15 @@ func BenchmarkSlowUpstream(b *testing.B) {
 	if err := site.e.settle(time.Now().Add(10 * time.Minute)); err != nil {
 		b.Fatal(err)
 	}
-	var mu sync.Mutex
-	lat := map[bool][]time.Duration{}
-	observe := func(u Update, d time.Duration) {
-		mu.Lock()
-		lat[fetches[u.Widget]] = append(lat[fetches[u.Widget]], d)
-		mu.Unlock()
-	}
-	site.e.observe.Store(&observe)
-	defer site.e.observe.Store(nil)
-	b.ResetTimer()
-	at100(b.N, func(i int, due time.Time) { site.receive(ctx, b, i, due) })
-	if err := site.e.settle(time.Now().Add(10 * time.Minute)); err != nil {
-		b.Fatal(err)
-	}
-	b.StopTimer()
-	mu.Lock()
-	defer mu.Unlock()
-	for _, side := range []struct {
-		fetch bool
-		name  string
-	}{{false, "local"}, {true, "fetch"}} {
-		l := lat[side.fetch]
-		b.ReportMetric(float64(len(l))/float64(b.N), side.name+"-updates/msg")
-		if len(l) == 0 {
-			continue
+	lane := func(u Update) string {
+		if fetches[u.Widget] {
+			return "fetch-"
 		}
-		slices.Sort(l)
-		pct := func(p float64) float64 {
-			return float64(l[min(len(l)-1, int(p*float64(len(l))))].Microseconds()) / 1000
-		}
-		b.ReportMetric(pct(0.5), side.name+"-p50-ms")
-		b.ReportMetric(pct(0.99), side.name+"-p99-ms")
+		return "local-"
+	}
+	lat := site.at100(b, func(i int, due time.Time) { site.receive(ctx, b, i, due) }, lane)
+	for _, l := range []string{"local-", "fetch-"} {
+		reportLatency(b, l, lat[l])
 	}
 }
 

@@ -498,14 +498,11 @@ func TestFetchingWidgetsApart(t *testing.T) {
 	}))
 	defer srv.Close()
 	var ws []store.Widget
-	h := newHarnessRT(t, func(st *store.Store) {
+	h := newFetchHarness(t, srv.URL, 2, func(st *store.Store) {
 		up := store.NewWidget{Name: "upstream", Column: store.ColumnLeft, Config: map[string]any{"username": "alice"}}
 		ws = mustHub(t, st, "alice", up, up, up,
 			store.NewWidget{Name: "activity", Column: store.ColumnRight, Config: map[string]any{"username": "bob"}})
-	}, []runtime.Option{runtime.WithPoolSize(1), runtime.WithFetchPoolSize(2),
-		runtime.WithFetch(runtime.FetchConfig{Allow: []string{"127.0.0.1"}, Timeout: 30 * time.Second}),
-		runtime.WithSettings(map[string]string{"upstream": srv.URL})},
-		WithWorkers(1), WithFetchWorkers(2))
+	})
 	releaseAll := sync.OnceFunc(func() { close(release) })
 	defer releaseAll()
 	ctx := context.Background()
@@ -579,14 +576,11 @@ func TestFetchingFoundOnTheWay(t *testing.T) {
 		w.Write([]byte("ok"))
 	}))
 	defer srv.Close()
-	h := newHarnessRT(t, func(st *store.Store) {
+	h := newFetchHarness(t, srv.URL, 1, func(st *store.Store) {
 		side := store.NewWidget{Name: "sidelong", Column: store.ColumnLeft, Config: map[string]any{"username": "alice"}}
 		mustHub(t, st, "alice", side, side,
 			store.NewWidget{Name: "activity", Column: store.ColumnRight, Config: map[string]any{"username": "bob"}})
-	}, []runtime.Option{runtime.WithPoolSize(1), runtime.WithFetchPoolSize(1),
-		runtime.WithFetch(runtime.FetchConfig{Allow: []string{"127.0.0.1"}, Timeout: 30 * time.Second}),
-		runtime.WithSettings(map[string]string{"upstream": srv.URL})},
-		WithWorkers(1), WithFetchWorkers(1))
+	})
 	answerAll := sync.OnceFunc(func() { close(answer) })
 	defer answerAll()
 	if w, _ := h.rt.Widget("sidelong"); w.Fetches() {

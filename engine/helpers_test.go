@@ -100,6 +100,17 @@ func newHarnessRT(t *testing.T, setup func(st *store.Store), rtOpts []runtime.Op
 	return &harness{t: t, st: st, rt: rt, e: e, dir: dir}
 }
 
+// newFetchHarness is a harness for the fetch queue's tests: one worker and one runtime for
+// the widgets that do not fetch, fetchers of each for those that do, upstream as the site
+// setting "upstream" (upstream.js, sidelong.js) and on the fetch allowlist.
+func newFetchHarness(t *testing.T, upstream string, fetchers int, setup func(st *store.Store)) *harness {
+	t.Helper()
+	return newHarnessRT(t, setup, []runtime.Option{runtime.WithPoolSize(1), runtime.WithFetchPoolSize(fetchers),
+		runtime.WithFetch(runtime.FetchConfig{Allow: []string{"127.0.0.1"}, Timeout: 30 * time.Second}),
+		runtime.WithSettings(map[string]string{"upstream": upstream})},
+		WithWorkers(1), WithFetchWorkers(fetchers))
+}
+
 // hub creates a user hub with widgets.
 func mustHub(t testing.TB, st *store.Store, name string, widgets ...store.NewWidget) []store.Widget {
 	t.Helper()
