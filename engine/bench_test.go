@@ -621,14 +621,14 @@ func (s *benchSite) byWidget(ids []int64) map[string][]int64 {
 	return out
 }
 
-// BenchmarkColdRebuild is BenchmarkEngine's rebuilds after the process has been idle
-// (coldPause, outside the timer): how a hub that few people watch is rebuilt, its memory
-// gone cold since its last message. On the VM this was measured on, memory not touched for
-// a few hundred milliseconds costs 10-100x more to touch; these are the figures that move
-// when a rebuild touches less. Apart from BenchmarkEngine, whose -benchtime would make
-// thousands of pauses: run it with -benchtime 40x.
+// BenchmarkColdRebuild is BenchmarkEngine's rebuilds after the process has been idle for
+// coldPause (storetest.AfterIdle: ns/op is the rebuild alone): how a hub that few people
+// watch is rebuilt, its memory gone cold since its last message. On the VM this was
+// measured on, memory not touched for a few hundred milliseconds costs 10-100x more to
+// touch; these are the figures that move when a rebuild touches less. Apart from
+// BenchmarkEngine, whose -benchtime would make thousands of pauses: run it with
+// -benchtime 40x.
 func BenchmarkColdRebuild(b *testing.B) {
-	storetest.SkipUnlessCounted(b)
 	site := newBenchSite(b)
 	ctx := context.Background()
 	built := site.warm(b)
@@ -638,12 +638,7 @@ func BenchmarkColdRebuild(b *testing.B) {
 	for _, name := range widgets {
 		b.Run(name, func(b *testing.B) {
 			ids := byWidget[name]
-			for i := range b.N {
-				b.StopTimer()
-				time.Sleep(coldPause)
-				b.StartTimer()
-				site.rebuild(ctx, b, ids[i%len(ids)])
-			}
+			storetest.AfterIdle(b, coldPause, func(i int) { site.rebuild(ctx, b, ids[i%len(ids)]) })
 		})
 	}
 
@@ -666,27 +661,25 @@ func BenchmarkColdRebuild(b *testing.B) {
 			b.Skip("no hub with 3 instances that build")
 		}
 		slices.Sort(hubs)
+		subs := map[string]*Subscription{} // watched: rebuilt at once
+		for _, h := range hubs {
+			subs[h] = site.e.Subscribe(h, 0)
+			defer subs[h].Close()
+		}
 		updates := 0
-		for i := range b.N {
-			b.StopTimer()
+		storetest.AfterIdle(b, coldPause, func(i int) {
 			hub := hubs[i%len(hubs)]
-			sub := site.e.Subscribe(hub, 0)
-			time.Sleep(coldPause)
-			b.StartTimer()
 			now := time.Now()
 			for _, in := range byHub[hub] {
 				site.e.schedule(in, now)
 			}
 			for range byHub[hub] {
-				if _, err := sub.Next(ctx); err != nil {
+				if _, err := subs[hub].Next(ctx); err != nil {
 					b.Fatal(err)
 				}
 				updates++
 			}
-			b.StopTimer()
-			sub.Close()
-			b.StartTimer()
-		}
+		})
 		b.ReportMetric(float64(updates)/float64(b.N), "updates/op")
 	})
 }

@@ -18,7 +18,6 @@ package storetest
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -89,15 +88,20 @@ func URL(t testing.TB) string {
 	return database(t, true)
 }
 
-// SkipUnlessCounted skips a benchmark that pauses outside its timer (a cold-memory
-// benchmark) unless -benchtime gives a count such as 40x: given a duration, go test
-// raises b.N until the timed part fills it, and the untimed pauses would add up to many
-// minutes (make bench runs every benchmark with the default of 1s).
-func SkipUnlessCounted(b *testing.B) {
+// AfterIdle runs do(i) b.N times, each after the process has been idle for pause (for the
+// cold-memory benchmarks), and reports the time do alone took as ns/op. The pauses stay on
+// b's clock, so go test sizes b.N by them and a -benchtime of 1s makes a few iterations,
+// not hundreds (give a count, 40x, for steadier figures).
+func AfterIdle(b *testing.B, pause time.Duration, do func(i int)) {
 	b.Helper()
-	if f := flag.Lookup("test.benchtime"); f == nil || !strings.HasSuffix(f.Value.String(), "x") {
-		b.Skip("run it with -benchtime Nx (40x, say): it pauses outside the timer before each iteration")
+	var spent time.Duration
+	for i := range b.N {
+		time.Sleep(pause)
+		start := time.Now()
+		do(i)
+		spent += time.Since(start)
 	}
+	b.ReportMetric(float64(spent.Nanoseconds())/float64(b.N), "ns/op")
 }
 
 // EmptyURL is URL without the migrations: a database with nothing in it.
