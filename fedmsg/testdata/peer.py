@@ -14,6 +14,13 @@ cannot import Debian's zmq module.
       Like pub, but sends the fixtures round and round until killed, R messages a second,
       each with msg_id "2026-RUN-<sequence number>", so that a test can kill it mid-stream.
 
+  peer.py pub --bind EP --file F --paced RUN --count N [--rate R]
+      Like pub, but sends N messages, the fixtures round and round, message i when it is
+      due: R a second from a start just after the subscription arrived, late if need be.
+      Each gets msg_id "2026-RUN-<i>" and, as its timestamp (when fedmsg says the sender
+      made it), the time it was due: the engine's latency benchmark counts from there.
+      Prints "SENT <n>" when done.
+
   peer.py sub --connect tcp://127.0.0.1:PORT --count N [--topic PREFIX]
       Connects a SUB socket, prints "CONNECTED", then prints each message it receives as a
       JSON line {"frames": [<base64 of each frame>]} and exits after N messages.
@@ -35,7 +42,7 @@ def out(line):
 def pub(args):
     with open(args.file, encoding="utf-8") as f:
         records = [json.loads(line) for line in f if line.strip()]
-    end = len(records) if args.count < 0 else args.start + args.count
+    end = len(records) if args.count < 0 or args.paced else args.start + args.count
     envelopes = [r["msg"] for r in records[args.start:end]]
 
     ctx = zmq.Context()
@@ -54,6 +61,11 @@ def pub(args):
 
     if args.stream:
         stream(sock, envelopes, args.stream, args.rate)
+        return
+    if args.paced:
+        paced(sock, envelopes, args.paced, args.count, args.rate)
+        sock.close()
+        ctx.term()
         return
 
     for env in envelopes:
@@ -76,6 +88,20 @@ def stream(sock, envelopes, run, rate):
         sock.send_multipart([env["topic"].encode("utf-8"), json.dumps(env).encode("utf-8")])
         seq += 1
         time.sleep(1.0 / rate)
+
+
+def paced(sock, envelopes, run, count, rate):
+    start = time.time() + 0.05
+    for i in range(count):
+        due = start + i / rate
+        wait = due - time.time()
+        if wait > 0:
+            time.sleep(wait)
+        env = dict(envelopes[i % len(envelopes)])
+        env["msg_id"] = "2026-%s-%08d" % (run, i)
+        env["timestamp"] = due
+        sock.send_multipart([env["topic"].encode("utf-8"), json.dumps(env).encode("utf-8")])
+    out("SENT %d" % count)
 
 
 def sub(args):
@@ -106,6 +132,7 @@ def main():
     pp.add_argument("--count", type=int, default=-1)
     pp.add_argument("--hold", action="store_true")
     pp.add_argument("--stream", default="")
+    pp.add_argument("--paced", default="")
     pp.add_argument("--rate", type=float, default=500.0)
     sp = modes.add_parser("sub")
     sp.add_argument("--connect", required=True)
