@@ -23,13 +23,21 @@ import (
 // constraints are checked on the candidates that key gives. The instances of each hub are
 // filed by hub too, for the engine's own hubs.* messages (see candidates). Not safe for
 // concurrent use: the engine guards it.
+//
+// Its tables hold numbers, not strings: an index of 140,000 instances kept as strings and
+// string slices was 45 MB and 344,000 objects of pointers that every collection had to
+// trace, 100 of its 166 ms of marking (BenchmarkGCMark). Strings are interned (strs), each
+// distinct hint set is kept once (sets; a user hub's widgets share their person's), and
+// entries, the biggest table, has no pointer in it, so the collector skips it whole.
 type index struct {
-	byUser     map[string]idSet
-	byTopic    map[string]idSet
-	byCategory map[string]idSet
+	strs       interner
+	sets       hintTable
+	entries    map[int64]indexed    // what each instance is indexed under, to check and remove it
+	byUser     map[uint32][]int64 // by interned username: a person's few instances
+	byHub      map[uint32][]int64 // by interned hub name
+	byTopic    map[uint32]idSet   // few keys, possibly many instances each
+	byCategory map[uint32]idSet
 	noHints    idSet
-	byHub      map[string]idSet
-	entries    map[int64]entryHints // what each instance is indexed under, to check and remove it
 	// ownUsers counts, per widget that names a message's people itself
 	// (hints.messageUsernames), its indexed instances, with the widget's topics and
 	// categories: the engine asks those widgets about a message their hints let through.
@@ -44,56 +52,25 @@ type ownUsers struct {
 
 type idSet map[int64]struct{}
 
-// entryHints is what one instance was indexed under.
-type entryHints struct {
-	hub   string
-	name  string // the widget
-	hints runtime.Hints
+// indexed is what one instance was indexed under: interned hub and widget name, and its
+// hint set in the index's hintTable.
+type indexed struct {
+	hub, name, hints uint32
 }
 
 func newIndex() *index {
-	return &index{byUser: map[string]idSet{}, byTopic: map[string]idSet{}, byCategory: map[string]idSet{},
-		noHints: idSet{}, byHub: map[string]idSet{}, entries: map[int64]entryHints{}, ownUsers: map[string]*ownUsers{}}
-}
-
-func add(m map[string]idSet, key string, id int64) {
-	s := m[key]
-	if s == nil {
-		s = idSet{}
-		m[key] = s
-	}
-	s[id] = struct{}{}
-}
-
-func del(m map[string]idSet, key string, id int64) {
-	if s := m[key]; s != nil {
-		delete(s, id)
-		if len(s) == 0 {
-			delete(m, key)
-		}
-	}
-}
-
-// keys is where an instance with hints h is filed: the set map and its keys, or nil for
-// the hint-less set.
-func (x *index) keys(h runtime.Hints) (map[string]idSet, []string) {
-	switch {
-	case len(h.Usernames) > 0:
-		return x.byUser, h.Usernames
-	case len(h.Topics) > 0:
-		return x.byTopic, h.Topics
-	case len(h.Categories) > 0:
-		return x.byCategory, h.Categories
-	}
-	return nil, nil
+	return &index{strs: newInterner(), sets: hintTable{byKey: map[string]uint32{}},
+		entries: map[int64]indexed{}, byUser: map[uint32][]int64{}, byHub: map[uint32][]int64{},
+		byTopic: map[uint32]idSet{}, byCategory: map[uint32]idSet{}, noHints: idSet{}, ownUsers: map[string]*ownUsers{}}
 }
 
 // put indexes instance id (of widget name, on hub) under h, replacing what it was indexed
 // under before.
 func (x *index) put(id int64, hub, name string, h runtime.Hints) {
 	x.remove(id)
-	x.entries[id] = entryHints{hub: hub, name: name, hints: h}
-	add(x.byHub, hub, id)
+	e := indexed{hub: x.strs.ref(hub), name: x.strs.ref(name), hints: x.sets.ref(&x.strs, h)}
+	x.entries[id] = e
+	x.byHub[e.hub] = append(x.byHub[e.hub], id)
 	if h.MessageUsernames {
 		o := x.ownUsers[name]
 		if o == nil {
@@ -103,37 +80,93 @@ func (x *index) put(id int64, hub, name string, h runtime.Hints) {
 		o.instances++
 		o.hints = runtime.Hints{Topics: h.Topics, Categories: h.Categories}
 	}
-	m, keys := x.keys(h)
-	if m == nil {
+	set := &x.sets.sets[e.hints]
+	switch {
+	case len(set.usernames()) > 0:
+		for _, u := range set.usernames() {
+			x.byUser[u] = append(x.byUser[u], id)
+		}
+	case len(set.topics()) > 0:
+		for _, t := range set.topics() {
+			addID(x.byTopic, t, id)
+		}
+	case len(set.categories()) > 0:
+		for _, c := range set.categories() {
+			addID(x.byCategory, c, id)
+		}
+	default:
 		x.noHints[id] = struct{}{}
-		return
-	}
-	for _, k := range keys {
-		add(m, k, id)
 	}
 }
 
 // remove forgets instance id.
 func (x *index) remove(id int64) {
-	old, ok := x.entries[id]
+	e, ok := x.entries[id]
 	if !ok {
 		return
 	}
 	delete(x.entries, id)
-	del(x.byHub, old.hub, id)
-	if o := x.ownUsers[old.name]; old.hints.MessageUsernames && o != nil {
+	dropID(x.byHub, e.hub, id)
+	name := x.strs.str(e.name)
+	set := &x.sets.sets[e.hints]
+	if o := x.ownUsers[name]; set.ownUsers && o != nil {
 		if o.instances--; o.instances <= 0 {
-			delete(x.ownUsers, old.name)
+			delete(x.ownUsers, name)
 		}
 	}
-	m, keys := x.keys(old.hints)
-	if m == nil {
+	switch {
+	case len(set.usernames()) > 0:
+		for _, u := range set.usernames() {
+			dropID(x.byUser, u, id)
+		}
+	case len(set.topics()) > 0:
+		for _, t := range set.topics() {
+			delID(x.byTopic, t, id)
+		}
+	case len(set.categories()) > 0:
+		for _, c := range set.categories() {
+			delID(x.byCategory, c, id)
+		}
+	default:
 		delete(x.noHints, id)
+	}
+	x.sets.unref(&x.strs, e.hints)
+	x.strs.unref(e.hub)
+	x.strs.unref(e.name)
+}
+
+func addID(m map[uint32]idSet, key uint32, id int64) {
+	s := m[key]
+	if s == nil {
+		s = idSet{}
+		m[key] = s
+	}
+	s[id] = struct{}{}
+}
+
+func delID(m map[uint32]idSet, key uint32, id int64) {
+	if s := m[key]; s != nil {
+		delete(s, id)
+		if len(s) == 0 {
+			delete(m, key)
+		}
+	}
+}
+
+// dropID removes id from the list under key (order is not kept: candidates sorts).
+func dropID(m map[uint32][]int64, key uint32, id int64) {
+	l := m[key]
+	i := slices.Index(l, id)
+	if i < 0 {
 		return
 	}
-	for _, k := range keys {
-		del(m, k, id)
+	l[i] = l[len(l)-1]
+	l = l[:len(l)-1]
+	if len(l) == 0 {
+		delete(m, key)
+		return
 	}
+	m[key] = l
 }
 
 // matches says whether hints h let a message on shortTopic / category about usernames
@@ -182,32 +215,63 @@ func (x *index) ownUsersWidgets(shortTopic, category string, out []string) []str
 // runs shouldInvalidate on every hub for every config saved anywhere.
 func (x *index) candidates(shortTopic, category string, usernames []string, own map[string][]string, onlyHub string, out []int64) []int64 {
 	out = out[:0]
-	keep := func(s idSet, anyUser bool) {
-		for id := range s {
-			e := x.entries[id]
-			us := usernames
-			if o, ok := own[e.name]; ok {
-				us = o
-			}
-			if matches(e.hints, shortTopic, category, us, anyUser) {
-				out = append(out, id)
+	// The message in the index's numbers: a string it never interned is in no hint, so it
+	// satisfies no constraint that names one.
+	topic, topicOK := x.strs.lookup(shortTopic)
+	cat, catOK := x.strs.lookup(category)
+	users := x.strs.lookupAll(usernames, nil)
+	var ownIDs map[uint32][]uint32 // by interned widget name
+	if len(own) > 0 {
+		ownIDs = make(map[uint32][]uint32, len(own))
+		for name, us := range own {
+			if n, ok := x.strs.lookup(name); ok {
+				ownIDs[n] = x.strs.lookupAll(us, nil)
 			}
 		}
 	}
+	keep := func(id int64, anyUser bool) {
+		e, ok := x.entries[id]
+		if !ok {
+			return
+		}
+		us := users
+		if o, ok := ownIDs[e.name]; ok {
+			us = o
+		}
+		if x.sets.sets[e.hints].matches(topic, topicOK, cat, catOK, us, anyUser) {
+			out = append(out, id)
+		}
+	}
+	keepSet := func(s idSet) {
+		for id := range s {
+			keep(id, false)
+		}
+	}
+	keepList := func(l []int64, anyUser bool) {
+		for _, id := range l {
+			keep(id, anyUser)
+		}
+	}
 	if onlyHub != "" {
-		keep(x.byHub[onlyHub], true)
+		if h, ok := x.strs.lookup(onlyHub); ok {
+			keepList(x.byHub[h], true)
+		}
 	} else {
-		keep(x.byTopic[shortTopic], false)
-		keep(x.byCategory[category], false)
-		keep(x.noHints, false)
+		if topicOK {
+			keepSet(x.byTopic[topic])
+		}
+		if catOK {
+			keepSet(x.byCategory[cat])
+		}
+		keepSet(x.noHints)
 	}
-	for _, u := range usernames {
-		keep(x.byUser[u], false)
+	for _, u := range users {
+		keepList(x.byUser[u], false)
 	}
-	for _, us := range own {
+	for _, us := range ownIDs {
 		for _, u := range us {
-			if !slices.Contains(usernames, u) {
-				keep(x.byUser[u], false)
+			if !slices.Contains(users, u) {
+				keepList(x.byUser[u], false)
 			}
 		}
 	}

@@ -94,8 +94,40 @@ func TestIndexCandidates(t *testing.T) {
 		if got := x.candidates("hubs.widget.update", "hubs", nil, nil, "a", nil); len(got) != 0 {
 			t.Errorf("hub a's own message reached %v, want none", got)
 		}
-		if x.len() != 5 || len(x.byUser["kalev"]) != 0 || len(x.noHints) != 0 || len(x.byHub["a"]) != 2 {
+		kalev, _ := x.strs.lookup("kalev")
+		a, _ := x.strs.lookup("a")
+		if x.len() != 5 || len(x.byUser[kalev]) != 0 || len(x.noHints) != 0 || len(x.byHub[a]) != 2 {
 			t.Errorf("index after removals: %d entries, byUser %v, noHints %v, byHub %v", x.len(), x.byUser, x.noHints, x.byHub)
+		}
+	})
+
+	t.Run("everything removed leaves nothing behind", func(t *testing.T) {
+		// A repeated username, and two instances sharing one hint set.
+		x.put(10, "e", "w1", runtime.Hints{Usernames: []string{"ralph", "ralph"}})
+		x.put(11, "e", "w2", runtime.Hints{Usernames: []string{"ralph"}})
+		if got := x.candidates("koji.build.new", "koji", []string{"ralph"}, nil, "", nil); !slices.Equal(got, []int64{10, 11}) {
+			t.Errorf("candidates = %v, want [10 11]", got)
+		}
+		if x.sets.sets[x.entries[10].hints].refs != 2 {
+			t.Errorf("instances 10 and 11 do not share their hint set: %+v", x.entries)
+		}
+		for id := range int64(12) {
+			x.remove(id)
+		}
+		if x.len() != 0 || len(x.byUser)+len(x.byHub)+len(x.byTopic)+len(x.byCategory)+len(x.noHints)+len(x.ownUsers) != 0 {
+			t.Errorf("index not empty: byUser %v, byHub %v, byTopic %v, byCategory %v, noHints %v, ownUsers %v",
+				x.byUser, x.byHub, x.byTopic, x.byCategory, x.noHints, x.ownUsers)
+		}
+		if len(x.strs.ids) != 0 || len(x.sets.byKey) != 0 {
+			t.Errorf("strings %v and hint sets %d still referenced", x.strs.ids, len(x.sets.byKey))
+		}
+		// Numbers are reused, and a reused set is the new one.
+		x.put(1, "f", "w9", runtime.Hints{Topics: []string{"koji.build.new"}})
+		if got := x.candidates("koji.build.new", "koji", nil, nil, "", nil); !slices.Equal(got, []int64{1}) {
+			t.Errorf("after reuse: candidates = %v, want [1]", got)
+		}
+		if got := x.candidates("bodhi.update.comment", "bodhi", []string{"ralph"}, nil, "", nil); len(got) != 0 {
+			t.Errorf("after reuse: ralph's message reached %v", got)
 		}
 	})
 }
