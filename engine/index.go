@@ -32,7 +32,7 @@ import (
 type index struct {
 	strs       interner
 	sets       hintTable
-	entries    map[int64]indexed    // what each instance is indexed under, to check and remove it
+	entries    map[int64]indexed  // what each instance is indexed under, to check and remove it
 	byUser     map[uint32][]int64 // by interned username: a person's few instances
 	byHub      map[uint32][]int64 // by interned hub name
 	byTopic    map[uint32]idSet   // few keys, possibly many instances each
