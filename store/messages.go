@@ -306,6 +306,9 @@ func (s *Store) GrepMessages(ctx context.Context, q GrepQuery) (msgs []Message, 
 		return r.Scan(&total)
 	})
 	b.Queue(sql, pageArgs...).Query(func(rows pgx.Rows) error {
+		// The count came first: the page's room at once (grown by appending, a page of
+		// 60 was allocated about twice over).
+		msgs = make([]Message, 0, min(q.Rows, max(total-(q.Page-1)*q.Rows, 0)))
 		var err error
 		msgs, err = pgx.AppendRows(msgs, rows, scanMessage)
 		return err
@@ -319,12 +322,11 @@ func (s *Store) GrepMessages(ctx context.Context, q GrepQuery) (msgs []Message, 
 // scanMessage reads one row of GrepMessages' page query.
 func scanMessage(r pgx.CollectableRow) (Message, error) {
 	var m Message
-	var msg, headers string
+	// Straight into the RawMessages: through a string, each body was copied twice.
 	err := r.Scan(&m.MsgID, &m.I, &m.Topic, &m.Timestamp, &m.Category, &m.Username, &m.Crypto, &m.Certificate,
-		&m.Signature, &m.SourceName, &m.SourceVersion, &msg, &headers, &m.Usernames, &m.Packages)
-	m.Msg = json.RawMessage(msg)
-	if headers != "" {
-		m.Headers = json.RawMessage(headers)
+		&m.Signature, &m.SourceName, &m.SourceVersion, (*[]byte)(&m.Msg), (*[]byte)(&m.Headers), &m.Usernames, &m.Packages)
+	if len(m.Headers) == 0 {
+		m.Headers = nil
 	}
 	return m, err
 }
