@@ -554,6 +554,7 @@ func BenchmarkEngine(b *testing.B) {
 // a time), so in a collection the sender oversleeps. overBus sends from outside.
 func (s *benchSite) at100(b *testing.B, send func(i int, due time.Time), group func(Update) string) map[string][]time.Duration {
 	stop := s.collect(group)
+	defer stop()
 	b.ResetTimer()
 	start := time.Now()
 	for i := range b.N {
@@ -571,7 +572,8 @@ func (s *benchSite) at100(b *testing.B, send func(i int, due time.Time), group f
 }
 
 // collect starts recording the latency of every update published, grouped by group (nil:
-// one group, ""), and returns the function that stops recording and hands them over.
+// one group, ""), and returns the function that stops recording and hands them over (it
+// may be called again, deferred: a benchmark that fails must not leave it recording).
 func (s *benchSite) collect(group func(Update) string) (stop func() map[string][]time.Duration) {
 	var mu sync.Mutex
 	lat := map[string][]time.Duration{}
@@ -586,7 +588,7 @@ func (s *benchSite) collect(group func(Update) string) (stop func() map[string][
 	}
 	s.e.observe.Store(&observe)
 	return func() map[string][]time.Duration {
-		s.e.observe.Store(nil)
+		s.e.observe.CompareAndSwap(&observe, nil)
 		mu.Lock()
 		defer mu.Unlock()
 		return lat
@@ -654,16 +656,37 @@ func (s *benchSite) overBus(b *testing.B, handle fedmsg.Handler) []time.Duration
 	if err != nil {
 		b.Fatal(err)
 	}
+	// The publisher's last line ("SENT n"), then the end of its output when it exits.
+	rest := make(chan string, 1)
+	go func() {
+		defer close(rest)
+		for reply.Scan() {
+			rest <- reply.Text()
+		}
+	}()
 	stop := s.collect(nil)
+	defer stop()
 	ctx, cancel := context.WithCancel(context.Background())
 	intake := make(chan error, 1)
 	b.ResetTimer()
 	go func() { intake <- in.Run(ctx) }()
 	defer func() { cancel(); <-intake }()
-	select {
-	case <-all:
-	case <-time.After(time.Duration(b.N)*10*time.Millisecond + time.Minute):
-		b.Fatalf("%d of %d messages handled; intake: %s", handled.Load(), b.N, intakeCounts(in))
+	sent := ""
+	deadline := time.After(time.Duration(b.N)*10*time.Millisecond + time.Minute)
+	for waiting := true; waiting; {
+		select {
+		case <-all:
+			waiting = false
+		case line, ok := <-rest:
+			if ok {
+				sent = line
+				continue
+			}
+			// The publisher is gone: what it sent arrives now or never.
+			rest, deadline = nil, time.After(10*time.Second)
+		case <-deadline:
+			b.Fatalf("%d of %d messages handled; publisher said %q; intake: %s", handled.Load(), b.N, sent, intakeCounts(in))
+		}
 	}
 	if err := s.e.settle(time.Now().Add(10 * time.Minute)); err != nil {
 		b.Fatal(err)
@@ -672,8 +695,11 @@ func (s *benchSite) overBus(b *testing.B, handle fedmsg.Handler) []time.Duration
 	if p := handleErr.Load(); p != nil {
 		b.Fatal(*p)
 	}
-	if reply.Scan(); reply.Text() != fmt.Sprintf("SENT %d", b.N) {
-		b.Fatalf("publisher: want SENT %d, got %q", b.N, reply.Text())
+	for line := range rest {
+		sent = line
+	}
+	if sent != fmt.Sprintf("SENT %d", b.N) {
+		b.Fatalf("publisher: want SENT %d, got %q", b.N, sent)
 	}
 	return stop()[""]
 }

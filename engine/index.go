@@ -32,12 +32,12 @@ import (
 type index struct {
 	strs       interner
 	sets       hintTable
-	entries    map[int64]indexed  // what each instance is indexed under, to check and remove it
-	byUser     map[uint32][]int64 // by interned username: a person's few instances
-	byHub      map[uint32][]int64 // by interned hub name
-	byTopic    map[uint32]idSet   // few keys, possibly many instances each
-	byCategory map[uint32]idSet
-	noHints    idSet
+	entries    map[int64]indexed // what each instance is indexed under, to check and remove it
+	byUser     map[uint32]ids    // by interned username
+	byHub      map[uint32]ids    // by interned hub name
+	byTopic    map[uint32]ids
+	byCategory map[uint32]ids
+	noHints    ids
 	// ownUsers counts, per widget that names a message's people itself
 	// (hints.messageUsernames), its indexed instances, with the widget's topics and
 	// categories: the engine asks those widgets about a message their hints let through.
@@ -50,7 +50,75 @@ type ownUsers struct {
 	hints     runtime.Hints // topics and categories, the same for every instance
 }
 
-type idSet map[int64]struct{}
+// ids is a set of instance ids: a slice while it is small (one object, where most keys,
+// a person or a hub, have a handful of instances), a map once it outgrows idsListMax, so
+// that removing one from a key every hub shares stays constant time.
+type ids struct {
+	list []int64
+	set  map[int64]struct{}
+}
+
+const idsListMax = 64
+
+func (s *ids) add(id int64) {
+	if s.set != nil {
+		s.set[id] = struct{}{}
+		return
+	}
+	if slices.Contains(s.list, id) {
+		return
+	}
+	s.list = append(s.list, id)
+	if len(s.list) > idsListMax {
+		s.set = make(map[int64]struct{}, 2*len(s.list))
+		for _, x := range s.list {
+			s.set[x] = struct{}{}
+		}
+		s.list = nil
+	}
+}
+
+func (s *ids) remove(id int64) {
+	if s.set != nil {
+		delete(s.set, id)
+		return
+	}
+	if i := slices.Index(s.list, id); i >= 0 {
+		last := len(s.list) - 1
+		s.list[i] = s.list[last]
+		s.list = s.list[:last]
+	}
+}
+
+func (s ids) len() int { return len(s.list) + len(s.set) }
+
+// each calls f for every id, in no particular order.
+func (s ids) each(f func(int64)) {
+	for _, id := range s.list {
+		f(id)
+	}
+	for id := range s.set {
+		f(id)
+	}
+}
+
+func addID(m map[uint32]ids, key uint32, id int64) {
+	s := m[key]
+	s.add(id)
+	m[key] = s
+}
+
+func dropID(m map[uint32]ids, key uint32, id int64) {
+	s, ok := m[key]
+	if !ok {
+		return
+	}
+	if s.remove(id); s.len() == 0 {
+		delete(m, key)
+		return
+	}
+	m[key] = s
+}
 
 // indexed is what one instance was indexed under: interned hub and widget name, and its
 // hint set in the index's hintTable.
@@ -60,8 +128,8 @@ type indexed struct {
 
 func newIndex() *index {
 	return &index{strs: newInterner(), sets: hintTable{byKey: map[string]uint32{}},
-		entries: map[int64]indexed{}, byUser: map[uint32][]int64{}, byHub: map[uint32][]int64{},
-		byTopic: map[uint32]idSet{}, byCategory: map[uint32]idSet{}, noHints: idSet{}, ownUsers: map[string]*ownUsers{}}
+		entries: map[int64]indexed{}, byUser: map[uint32]ids{}, byHub: map[uint32]ids{},
+		byTopic: map[uint32]ids{}, byCategory: map[uint32]ids{}, ownUsers: map[string]*ownUsers{}}
 }
 
 // put indexes instance id (of widget name, on hub) under h, replacing what it was indexed
@@ -70,7 +138,7 @@ func (x *index) put(id int64, hub, name string, h runtime.Hints) {
 	x.remove(id)
 	e := indexed{hub: x.strs.ref(hub), name: x.strs.ref(name), hints: x.sets.ref(&x.strs, h)}
 	x.entries[id] = e
-	x.byHub[e.hub] = append(x.byHub[e.hub], id)
+	addID(x.byHub, e.hub, id)
 	if h.MessageUsernames {
 		o := x.ownUsers[name]
 		if o == nil {
@@ -84,7 +152,7 @@ func (x *index) put(id int64, hub, name string, h runtime.Hints) {
 	switch {
 	case len(set.usernames()) > 0:
 		for _, u := range set.usernames() {
-			x.byUser[u] = append(x.byUser[u], id)
+			addID(x.byUser, u, id)
 		}
 	case len(set.topics()) > 0:
 		for _, t := range set.topics() {
@@ -95,7 +163,7 @@ func (x *index) put(id int64, hub, name string, h runtime.Hints) {
 			addID(x.byCategory, c, id)
 		}
 	default:
-		x.noHints[id] = struct{}{}
+		x.noHints.add(id)
 	}
 }
 
@@ -121,52 +189,18 @@ func (x *index) remove(id int64) {
 		}
 	case len(set.topics()) > 0:
 		for _, t := range set.topics() {
-			delID(x.byTopic, t, id)
+			dropID(x.byTopic, t, id)
 		}
 	case len(set.categories()) > 0:
 		for _, c := range set.categories() {
-			delID(x.byCategory, c, id)
+			dropID(x.byCategory, c, id)
 		}
 	default:
-		delete(x.noHints, id)
+		x.noHints.remove(id)
 	}
 	x.sets.unref(&x.strs, e.hints)
 	x.strs.unref(e.hub)
 	x.strs.unref(e.name)
-}
-
-func addID(m map[uint32]idSet, key uint32, id int64) {
-	s := m[key]
-	if s == nil {
-		s = idSet{}
-		m[key] = s
-	}
-	s[id] = struct{}{}
-}
-
-func delID(m map[uint32]idSet, key uint32, id int64) {
-	if s := m[key]; s != nil {
-		delete(s, id)
-		if len(s) == 0 {
-			delete(m, key)
-		}
-	}
-}
-
-// dropID removes id from the list under key (order is not kept: candidates sorts).
-func dropID(m map[uint32][]int64, key uint32, id int64) {
-	l := m[key]
-	i := slices.Index(l, id)
-	if i < 0 {
-		return
-	}
-	l[i] = l[len(l)-1]
-	l = l[:len(l)-1]
-	if len(l) == 0 {
-		delete(m, key)
-		return
-	}
-	m[key] = l
 }
 
 // matches says whether hints h let a message on shortTopic / category about usernames
@@ -242,36 +276,29 @@ func (x *index) candidates(shortTopic, category string, usernames []string, own 
 			out = append(out, id)
 		}
 	}
-	keepSet := func(s idSet) {
-		for id := range s {
-			keep(id, false)
-		}
-	}
-	keepList := func(l []int64, anyUser bool) {
-		for _, id := range l {
-			keep(id, anyUser)
-		}
+	keepAll := func(s ids, anyUser bool) {
+		s.each(func(id int64) { keep(id, anyUser) })
 	}
 	if onlyHub != "" {
 		if h, ok := x.strs.lookup(onlyHub); ok {
-			keepList(x.byHub[h], true)
+			keepAll(x.byHub[h], true)
 		}
 	} else {
 		if topicOK {
-			keepSet(x.byTopic[topic])
+			keepAll(x.byTopic[topic], false)
 		}
 		if catOK {
-			keepSet(x.byCategory[cat])
+			keepAll(x.byCategory[cat], false)
 		}
-		keepSet(x.noHints)
+		keepAll(x.noHints, false)
 	}
 	for _, u := range users {
-		keepList(x.byUser[u], false)
+		keepAll(x.byUser[u], false)
 	}
 	for _, us := range ownIDs {
 		for _, u := range us {
 			if !slices.Contains(users, u) {
-				keepList(x.byUser[u], false)
+				keepAll(x.byUser[u], false)
 			}
 		}
 	}

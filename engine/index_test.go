@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -96,7 +97,7 @@ func TestIndexCandidates(t *testing.T) {
 		}
 		kalev, _ := x.strs.lookup("kalev")
 		a, _ := x.strs.lookup("a")
-		if x.len() != 5 || len(x.byUser[kalev]) != 0 || len(x.noHints) != 0 || len(x.byHub[a]) != 2 {
+		if x.len() != 5 || x.byUser[kalev].len() != 0 || x.noHints.len() != 0 || x.byHub[a].len() != 2 {
 			t.Errorf("index after removals: %d entries, byUser %v, noHints %v, byHub %v", x.len(), x.byUser, x.noHints, x.byHub)
 		}
 	})
@@ -114,7 +115,7 @@ func TestIndexCandidates(t *testing.T) {
 		for id := range int64(12) {
 			x.remove(id)
 		}
-		if x.len() != 0 || len(x.byUser)+len(x.byHub)+len(x.byTopic)+len(x.byCategory)+len(x.noHints)+len(x.ownUsers) != 0 {
+		if x.len() != 0 || len(x.byUser)+len(x.byHub)+len(x.byTopic)+len(x.byCategory)+x.noHints.len()+len(x.ownUsers) != 0 {
 			t.Errorf("index not empty: byUser %v, byHub %v, byTopic %v, byCategory %v, noHints %v, ownUsers %v",
 				x.byUser, x.byHub, x.byTopic, x.byCategory, x.noHints, x.ownUsers)
 		}
@@ -271,4 +272,97 @@ func configJSON(t testing.TB, config map[string]any) json.RawMessage {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// The index against a model of its rule: after each of thousands of random puts and removes
+// (repeated and empty strings included), every query's candidates are what checking every
+// instance against the rule gives, and every interned string and hint set is referenced as
+// often as the instances indexed say.
+func TestIndexAgainstModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func(from []string, max int) []string {
+		var out []string
+		for range rng.IntN(max + 1) {
+			out = append(out, from[rng.IntN(len(from))])
+		}
+		return out
+	}
+	hubs := []string{"a", "b", "c", "ralph"}
+	names := []string{"feed", "badges", "owner"}
+	people := []string{"ralph", "kalev", "duffy", ""}
+	topics := []string{"bodhi.update.comment", "hubs.widget.update", "koji.build.new", ""}
+	categories := []string{"bodhi", "hubs", "koji"}
+	type placed struct {
+		hub, name string
+		hints     runtime.Hints
+	}
+	model := map[int64]placed{}
+	x := newIndex()
+	for step := range 4000 {
+		id := int64(rng.IntN(400))
+		if rng.IntN(4) == 0 {
+			x.remove(id)
+			delete(model, id)
+		} else {
+			p := placed{hubs[rng.IntN(len(hubs))], names[rng.IntN(len(names))], runtime.Hints{
+				Topics: pick(topics, 2), Categories: pick(categories, 1), Usernames: pick(people, 3)}}
+			p.hints.MessageUsernames = p.name == "owner"
+			x.put(id, p.hub, p.name, p.hints)
+			model[id] = p
+		}
+
+		topic, category := topics[rng.IntN(len(topics))], categories[rng.IntN(len(categories))]
+		usernames := pick(people, 2)
+		var own map[string][]string
+		if rng.IntN(2) == 0 {
+			own = map[string][]string{"owner": pick(people, 2)}
+		}
+		onlyHub := ""
+		if rng.IntN(3) == 0 {
+			onlyHub = hubs[rng.IntN(len(hubs))]
+		}
+		var want []int64
+		for id, p := range model {
+			us := usernames
+			if o, ok := own[p.name]; ok {
+				us = o
+			}
+			byUser := len(p.hints.Usernames) > 0 && matches(p.hints, topic, category, us, false)
+			if onlyHub == "" && matches(p.hints, topic, category, us, false) ||
+				onlyHub != "" && (p.hub == onlyHub && matches(p.hints, topic, category, nil, true) || byUser) {
+				want = append(want, id)
+			}
+		}
+		slices.Sort(want)
+		if got := x.candidates(topic, category, usernames, own, onlyHub, nil); !slices.Equal(got, want) {
+			t.Fatalf("step %d: candidates(%q, %q, %q, own %q, hub %q) = %v, want %v", step, topic, category, usernames, own, onlyHub, got, want)
+		}
+
+		// References, counted again from what is indexed.
+		strRefs, setRefs := map[uint32]int32{}, map[uint32]int32{}
+		for _, e := range x.entries {
+			strRefs[e.hub]++
+			strRefs[e.name]++
+			setRefs[e.hints]++
+		}
+		for id, n := range setRefs {
+			if got := x.sets.sets[id].refs; got != n {
+				t.Fatalf("step %d: hint set %d has %d references, %d instances use it", step, id, got, n)
+			}
+			for _, s := range x.sets.sets[id].ids {
+				strRefs[s]++
+			}
+		}
+		if len(setRefs) != len(x.sets.byKey) {
+			t.Fatalf("step %d: %d hint sets kept, %d in use", step, len(x.sets.byKey), len(setRefs))
+		}
+		for id, n := range strRefs {
+			if got := x.strs.refs[id]; got != n {
+				t.Fatalf("step %d: string %q has %d references, want %d", step, x.strs.str(id), got, n)
+			}
+		}
+		if len(strRefs) != len(x.strs.ids) {
+			t.Fatalf("step %d: %d strings interned, %d in use", step, len(x.strs.ids), len(strRefs))
+		}
+	}
 }

@@ -299,7 +299,6 @@ func (s *Store) GrepMessages(ctx context.Context, q GrepQuery) (msgs []Message, 
 		WHERE ` + sel.where + `
 		ORDER BY ` + sel.time + ` ` + dir + `, ` + sel.id + ` ` + dir + `
 		LIMIT $` + strconv.Itoa(len(pageArgs)-1) + ` OFFSET $` + strconv.Itoa(len(pageArgs))
-	msgs = []Message{}
 	b := &pgx.Batch{}
 	countSQL, countArgs := q.countSQL()
 	b.Queue(countSQL, countArgs...).QueryRow(func(r pgx.Row) error {

@@ -44,6 +44,8 @@ def pub(args):
         records = [json.loads(line) for line in f if line.strip()]
     end = len(records) if args.count < 0 or args.paced else args.start + args.count
     envelopes = [r["msg"] for r in records[args.start:end]]
+    if args.paced and (args.count <= 0 or not envelopes):
+        sys.exit("peer.py: --paced needs --count N > 0 and a file with messages")
 
     ctx = zmq.Context()
     sock = ctx.socket(zmq.XPUB)
