@@ -148,23 +148,27 @@ func (x *index) put(id int64, hub, name string, h runtime.Hints) {
 		o.instances++
 		o.hints = runtime.Hints{Topics: h.Topics, Categories: h.Categories}
 	}
-	set := &x.sets.sets[e.hints]
-	switch {
-	case len(set.usernames()) > 0:
-		for _, u := range set.usernames() {
-			addID(x.byUser, u, id)
+	if m, keys := x.filing(&x.sets.sets[e.hints]); m != nil {
+		for _, k := range keys {
+			addID(m, k, id)
 		}
-	case len(set.topics()) > 0:
-		for _, t := range set.topics() {
-			addID(x.byTopic, t, id)
-		}
-	case len(set.categories()) > 0:
-		for _, c := range set.categories() {
-			addID(x.byCategory, c, id)
-		}
-	default:
+	} else {
 		x.noHints.add(id)
 	}
+}
+
+// filing is where an instance with hint set h is filed: the table and its keys, or nil for
+// the hint-less set.
+func (x *index) filing(h *hintSet) (map[uint32]ids, []uint32) {
+	switch {
+	case len(h.usernames()) > 0:
+		return x.byUser, h.usernames()
+	case len(h.topics()) > 0:
+		return x.byTopic, h.topics()
+	case len(h.categories()) > 0:
+		return x.byCategory, h.categories()
+	}
+	return nil, nil
 }
 
 // remove forgets instance id.
@@ -182,20 +186,11 @@ func (x *index) remove(id int64) {
 			delete(x.ownUsers, name)
 		}
 	}
-	switch {
-	case len(set.usernames()) > 0:
-		for _, u := range set.usernames() {
-			dropID(x.byUser, u, id)
+	if m, keys := x.filing(set); m != nil {
+		for _, k := range keys {
+			dropID(m, k, id)
 		}
-	case len(set.topics()) > 0:
-		for _, t := range set.topics() {
-			dropID(x.byTopic, t, id)
-		}
-	case len(set.categories()) > 0:
-		for _, c := range set.categories() {
-			dropID(x.byCategory, c, id)
-		}
-	default:
+	} else {
 		x.noHints.remove(id)
 	}
 	x.sets.unref(&x.strs, e.hints)
