@@ -20,6 +20,7 @@ import (
 
 	"hubs/engine"
 	"hubs/fedmsg"
+	"hubs/fedmsg/fedmsgtest"
 	"hubs/runtime"
 	"hubs/store"
 	"hubs/store/storetest"
@@ -27,24 +28,7 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 
-// debianPython is Debian's interpreter, the one that sees Debian's python3-zmq.
-const debianPython = "/usr/bin/python3"
-
 const fixtures = "../testdata/fedmsg/meta_examples.jsonl"
-
-func needLibzmq(t *testing.T) {
-	t.Helper()
-	out, err := exec.Command(debianPython, "-c", "import zmq").CombinedOutput()
-	if err == nil {
-		return
-	}
-	msg := "libzmq peer unavailable (" + debianPython + " with python3-zmq; `make test` installs it): " +
-		err.Error() + ": " + strings.TrimSpace(string(out))
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-}
 
 // publisher runs fedmsg's peer script: an XPUB on libzmq sending the fixtures as fedmsg does.
 type publisher struct {
@@ -55,7 +39,7 @@ type publisher struct {
 
 func startPublisher(t *testing.T) *publisher {
 	t.Helper()
-	cmd := exec.Command(debianPython, "../fedmsg/testdata/peer.py", "pub", "--bind", "tcp://127.0.0.1:*", "--file", fixtures, "--hold")
+	cmd := exec.Command(fedmsgtest.Python, fedmsgtest.PeerScript(), "pub", "--bind", "tcp://127.0.0.1:*", "--file", fixtures, "--hold")
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -115,7 +99,7 @@ func counterValue(t *testing.T, m prometheus.Metric) float64 {
 // once each with fedmsg.meta's usernames, and invalidate exactly the activity widgets of
 // the users they name; each of those hubs gets an update whose data counts the messages.
 func TestBusToUpdates(t *testing.T) {
-	needLibzmq(t)
+	fedmsgtest.NeedLibzmq(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	helpers, err := os.ReadFile("../static/h.js")

@@ -27,6 +27,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"hubs/fedmsg"
+	"hubs/fedmsg/fedmsgtest"
 	"hubs/runtime"
 	"hubs/store"
 	"hubs/store/storetest"
@@ -608,7 +609,7 @@ var busRuns atomic.Int64
 // is not held back by this process's collector as a timer-driven sender is (at100).
 func (s *benchSite) overBus(b *testing.B, handle fedmsg.Handler) []time.Duration {
 	b.Helper()
-	needLibzmqPeer(b)
+	fedmsgtest.NeedLibzmq(b)
 	file := filepath.Join(b.TempDir(), "messages.jsonl")
 	var lines []byte
 	for _, f := range s.frames {
@@ -618,7 +619,7 @@ func (s *benchSite) overBus(b *testing.B, handle fedmsg.Handler) []time.Duration
 		b.Fatal(err)
 	}
 	run := fmt.Sprintf("bus%d", busRuns.Add(1))
-	pub := exec.Command(debianPython, "../fedmsg/testdata/peer.py", "pub", "--bind", "tcp://127.0.0.1:*",
+	pub := exec.Command(fedmsgtest.Python, fedmsgtest.PeerScript(), "pub", "--bind", "tcp://127.0.0.1:*",
 		"--file", file, "--paced", run, "--count", strconv.Itoa(b.N), "--rate", "100")
 	pub.Stderr = os.Stderr
 	out, err := pub.StdoutPipe()
@@ -712,26 +713,6 @@ func intakeCounts(in *fedmsg.Intake) string {
 		parts = append(parts, fmt.Sprintf("%s %.0f", r, value(m.Messages.WithLabelValues(r))))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// debianPython is Debian's interpreter, the one that sees Debian's python3-zmq (make deps
-// installs it); the first python3 on PATH may be a separate build without it.
-const debianPython = "/usr/bin/python3"
-
-// needLibzmqPeer skips the benchmark when Debian's python3 with python3-zmq is missing,
-// or fails it when CI=true.
-func needLibzmqPeer(b *testing.B) {
-	b.Helper()
-	out, err := exec.Command(debianPython, "-c", "import zmq").CombinedOutput()
-	if err == nil {
-		return
-	}
-	msg := fmt.Sprintf("libzmq publisher unavailable (%s with python3-zmq; `make deps` installs it): %v: %s",
-		debianPython, err, strings.TrimSpace(string(out)))
-	if os.Getenv("CI") == "true" {
-		b.Fatal(msg)
-	}
-	b.Skip(msg)
 }
 
 // reportLatency reports updates per message, the p50, p99 and max of lat (sorted here) and

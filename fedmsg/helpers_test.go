@@ -14,27 +14,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+
+	"hubs/fedmsg/fedmsgtest"
 )
-
-// debianPython is Debian's interpreter, the one that sees Debian's python3-zmq; the first
-// python3 on PATH may be a separate build without it.
-const debianPython = "/usr/bin/python3"
-
-// needLibzmq skips the test when Debian's python3 with python3-zmq is missing, or fails it
-// when CI=true: in CI the real peer is part of what is tested.
-func needLibzmq(t *testing.T) {
-	t.Helper()
-	out, err := exec.Command(debianPython, "-c", "import zmq; print(zmq.zmq_version())").CombinedOutput()
-	if err == nil {
-		return
-	}
-	msg := "libzmq peer unavailable (" + debianPython + " with python3-zmq; `make deps` installs it): " +
-		err.Error() + ": " + strings.TrimSpace(string(out))
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-}
 
 // peer is a running testdata/peer.py.
 type peer struct {
@@ -46,7 +28,7 @@ type peer struct {
 
 func startPeer(t *testing.T, args ...string) *peer {
 	t.Helper()
-	cmd := exec.Command(debianPython, append([]string{"testdata/peer.py"}, args...)...)
+	cmd := exec.Command(fedmsgtest.Python, append([]string{"testdata/peer.py"}, args...)...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"hubs/fedmsg/fedmsgtest"
 )
 
 // expectedAccepted is which fixtures intake must accept, in order: the first of each msg_id
@@ -63,7 +65,7 @@ func checkSequence(t *testing.T, got []*Envelope, want []fixture) {
 // rest. Every message must arrive once, in order, duplicates of a msg_id counted and not
 // delivered, and the intake must reconnect by itself.
 func TestIntakeFromLibzmqPublisherSurvivesKill(t *testing.T) {
-	needLibzmq(t)
+	fedmsgtest.NeedLibzmq(t)
 	fixtures := loadFixtures(t)
 	half := len(fixtures) / 2
 
@@ -109,7 +111,7 @@ func TestIntakeFromLibzmqPublisherSurvivesKill(t *testing.T) {
 // Our Publisher talks to a libzmq subscriber: each message arrives as exactly the two
 // frames fedmsg sends, byte for byte, in order. This is what `hubs fedmsg replay` speaks.
 func TestPublisherToLibzmqSubscriber(t *testing.T) {
-	needLibzmq(t)
+	fedmsgtest.NeedLibzmq(t)
 	fixtures := loadFixtures(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -482,7 +484,7 @@ func TestLogLimiter(t *testing.T) {
 // takes its place: the intake reconnects and receives the new stream; nothing it delivers is
 // broken, repeated or out of order, and nothing crashes.
 func TestIntakeLibzmqPublisherKilledWhileSending(t *testing.T) {
-	needLibzmq(t)
+	fedmsgtest.NeedLibzmq(t)
 	first := startPeer(t, "pub", "--bind", "tcp://127.0.0.1:*", "--file", "../testdata/fedmsg/meta_examples.jsonl",
 		"--stream", "a", "--rate", "500")
 	ep := first.expect(t, "BOUND ", 20*time.Second)

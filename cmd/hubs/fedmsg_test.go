@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"hubs/fedmsg"
+	"hubs/fedmsg/fedmsgtest"
 )
 
 const fixtureFile = "../../testdata/fedmsg/meta_examples.jsonl"
@@ -34,14 +35,7 @@ func freeEndpoint(t *testing.T) string {
 // `hubs fedmsg replay` speaks real ZeroMQ: a libzmq subscriber (Debian's python3-zmq, run
 // by fedmsg/testdata/peer.py) receives every recorded envelope, byte for byte, in order.
 func TestReplayToLibzmqSubscriber(t *testing.T) {
-	const python = "/usr/bin/python3"
-	if out, err := exec.Command(python, "-c", "import zmq").CombinedOutput(); err != nil {
-		msg := "libzmq peer unavailable (Debian's python3-zmq; `make deps` installs it): " + string(out)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	fedmsgtest.NeedLibzmq(t)
 	f, err := os.Open(fixtureFile)
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +55,7 @@ func TestReplayToLibzmqSubscriber(t *testing.T) {
 		done <- runFedmsgReplay(ctx, &out, []string{fixtureFile, "--bind", ep, "--rate", "2000", "--log-level", "warn"})
 	}()
 
-	sub := exec.CommandContext(ctx, python, "../../fedmsg/testdata/peer.py", "sub", "--connect", ep,
+	sub := exec.CommandContext(ctx, fedmsgtest.Python, fedmsgtest.PeerScript(), "sub", "--connect", ep,
 		"--count", strconv.Itoa(len(want)))
 	sub.Stderr = os.Stderr
 	stdout, err := sub.StdoutPipe()
