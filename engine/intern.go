@@ -109,7 +109,7 @@ type hintTable struct {
 // ref returns the number of h's set, counting one more reference to it.
 func (t *hintTable) ref(strs *interner, h runtime.Hints) uint32 {
 	topics, categories, users := sortedSet(h.Topics), sortedSet(h.Categories), sortedSet(h.Usernames)
-	key := hintKey(nil, topics, categories, users, h.MessageUsernames)
+	key := hintKey(topics, categories, users, h.MessageUsernames)
 	if id, ok := t.byKey[string(key)]; ok {
 		t.sets[id].refs++
 		return id
@@ -146,7 +146,7 @@ func (t *hintTable) unref(strs *interner, id uint32) {
 		}
 		return out
 	}
-	delete(t.byKey, string(hintKey(nil, names(s.topics()), names(s.categories()), names(s.usernames()), s.ownUsers)))
+	delete(t.byKey, string(hintKey(names(s.topics()), names(s.categories()), names(s.usernames()), s.ownUsers)))
 	for _, n := range s.ids {
 		strs.unref(n)
 	}
@@ -154,9 +154,10 @@ func (t *hintTable) unref(strs *interner, id uint32) {
 	t.free = append(t.free, id)
 }
 
-// hintKey appends to b the content of a hint set: each part's length, then each string's
+// hintKey is the content of a hint set: each part's length, then each string's
 // length and bytes, then the flag.
-func hintKey(b []byte, topics, categories, users []string, ownUsers bool) []byte {
+func hintKey(topics, categories, users []string, ownUsers bool) []byte {
+	var b []byte
 	for _, part := range [][]string{topics, categories, users} {
 		b = binary.AppendUvarint(b, uint64(len(part)))
 		for _, s := range part {
