@@ -450,9 +450,6 @@ func TestLogIsBounded(t *testing.T) {
 	}
 }
 
-// TestGrepMessagesFrozenAndShared: the messages ctx.messages.grep answers are frozen, and the
-// same message read again (by this instance or another) is the same value, built once; the
-// array and the object around them are the caller's to change.
 // ctx.hub and ctx.widget are frozen and, being the same JSON, the same values from one call
 // to the next in a vm; another hub or instance gets its own; a changed hub a new one.
 func TestCallValuesFrozenAndShared(t *testing.T) {
@@ -493,7 +490,11 @@ export default {
 	}
 }
 
-func TestGrepMessagesFrozenAndShared(t *testing.T) {
+// TestGrepMessagesReadOnlyAndShared: the messages ctx.messages.grep answers cannot be
+// changed (every write, delete or definition throws in a widget's strict code), and the
+// same message read again (by this instance or another) is the same value, made once; the
+// array and the object around them are the caller's to change.
+func TestGrepMessagesReadOnlyAndShared(t *testing.T) {
 	host := &archiveHost{messages: []json.RawMessage{fixtureMessage(t, ".bodhi.update.comment"), json.RawMessage(`{"msg_id":"2026-x","topic":"t","msg":{"a":[1]}}`)}}
 	r := loadWidgets(t, map[string]string{"lib/last.js": "export const seen = { message: null };\n", "g.js": `
 import { seen } from "./lib/last.js";
@@ -502,21 +503,30 @@ export default {
   async data(ctx) {
     const page = await ctx.messages.grep({ rows: 2 });
     const m = page.raw_messages[1];
+    const intact = Object.getPrototypeOf(m) === Object.prototype && Object.getPrototypeOf(m.msg.a) === Array.prototype;
     const tries = [];
-    for (const f of [() => { m.topic = "x"; }, () => { m.msg.a.push(2); }, () => { m.extra = 1; }]) {
+    for (const f of [
+      () => { m.topic = "x"; }, () => { m.msg.a.push(2); }, () => { m.extra = 1; },
+      () => { delete m.topic; }, () => { m.msg.a[0] = 5; }, () => { m.msg.a.length = 0; },
+      () => { Object.defineProperty(m, "y", { value: 1 }); }, () => { Object.assign(m.msg, { b: 1 }); },
+      () => { m.msg.a.sort(); }, () => { Object.freeze(m); },
+      // Allowed (goja's dynamic objects take another prototype), but no other call sees it.
+      () => { Object.setPrototypeOf(m.msg.a, { length: 9 }); Object.setPrototypeOf(m, { topic: "x", extra: 1 }); },
+    ]) {
       try { f(); tries.push("changed"); } catch (e) { tries.push(e.constructor.name); }
     }
     page.raw_messages.push("mine");
     page.total = -1;
     const same = seen.message !== null && seen.message === page.raw_messages[0];
     seen.message = page.raw_messages[0];
-    return { tries, frozen: Object.isFrozen(m.msg.a), n: page.raw_messages.length, total: page.total, same, topic: m.topic };
+    return { tries, intact, n: page.raw_messages.length, total: page.total, same, topic: m.topic, extra: m.extra, a: m.msg.a, sameMsg: m.msg === m.msg };
   },
   template() { return ""; },
 };`}, WithHost(host), WithPoolSize(1))
 	for call, wantSame := range []bool{false, true, true} { // instance 1, 1 again, then 2 (an import is shared)
 		got := dataOf(t, r, Instance{ID: int64(1 + call/2), Name: "g"})
-		want := map[string]any{"tries": []any{"TypeError", "TypeError", "TypeError"}, "frozen": true, "n": 3.0, "total": -1.0, "same": wantSame, "topic": "t"}
+		tries := []any{"TypeError", "TypeError", "TypeError", "TypeError", "TypeError", "TypeError", "TypeError", "TypeError", "TypeError", "TypeError", "changed"}
+		want := map[string]any{"tries": tries, "intact": true, "n": 3.0, "total": -1.0, "same": wantSame, "topic": "t", "extra": 1.0, "a": []any{1.0}, "sameMsg": true}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("call %d:\n got %v\nwant %v", call, got, want)
 		}

@@ -132,37 +132,9 @@ func (b *jsonBuilder) literal(word string, v goja.Value) (goja.Value, error) {
 
 func (b *jsonBuilder) number() (goja.Value, error) {
 	start := b.pos
-	if b.src[b.pos] == '-' {
-		b.pos++
-	}
-	digits := func() int {
-		n := 0
-		for b.pos < len(b.src) && b.src[b.pos] >= '0' && b.src[b.pos] <= '9' {
-			b.pos++
-			n++
-		}
-		return n
-	}
-	if digits() == 0 {
-		return nil, b.fail("bad number")
-	}
-	integral := true
-	if b.pos < len(b.src) && b.src[b.pos] == '.' {
-		b.pos++
-		integral = false
-		if digits() == 0 {
-			return nil, b.fail("bad number")
-		}
-	}
-	if b.pos < len(b.src) && (b.src[b.pos] == 'e' || b.src[b.pos] == 'E') {
-		b.pos++
-		integral = false
-		if b.pos < len(b.src) && (b.src[b.pos] == '+' || b.src[b.pos] == '-') {
-			b.pos++
-		}
-		if digits() == 0 {
-			return nil, b.fail("bad number")
-		}
+	integral, err := b.scanNumber()
+	if err != nil {
+		return nil, err
 	}
 	text := string(b.src[start:b.pos])
 	if integral && len(text) < 16 {
@@ -179,6 +151,45 @@ func (b *jsonBuilder) number() (goja.Value, error) {
 		}
 	}
 	return b.rt.ToValue(f), nil
+}
+
+// scanNumber steps over a number literal and says whether it had neither fraction nor
+// exponent.
+func (b *jsonBuilder) scanNumber() (integral bool, err error) {
+	if b.src[b.pos] == '-' {
+		b.pos++
+	}
+	digits := func() int {
+		n := 0
+		for b.pos < len(b.src) && b.src[b.pos] >= '0' && b.src[b.pos] <= '9' {
+			b.pos++
+			n++
+		}
+		return n
+	}
+	lead := b.pos
+	if n := digits(); n == 0 || n > 1 && b.src[lead] == '0' {
+		return false, b.fail("bad number") // none, or a leading zero
+	}
+	integral = true
+	if b.pos < len(b.src) && b.src[b.pos] == '.' {
+		b.pos++
+		integral = false
+		if digits() == 0 {
+			return false, b.fail("bad number")
+		}
+	}
+	if b.pos < len(b.src) && (b.src[b.pos] == 'e' || b.src[b.pos] == 'E') {
+		b.pos++
+		integral = false
+		if b.pos < len(b.src) && (b.src[b.pos] == '+' || b.src[b.pos] == '-') {
+			b.pos++
+		}
+		if digits() == 0 {
+			return false, b.fail("bad number")
+		}
+	}
+	return integral, nil
 }
 
 // str reads a string literal; the common case (no escapes) is one slice.

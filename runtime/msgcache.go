@@ -29,6 +29,7 @@ const callValueBytesPerVM = 256 << 10
 type archived struct {
 	raw   string // the JSON the value was built from: the key, compared whole
 	value goja.Value
+	view  lazyView // value's view, when it is one
 }
 
 // archiveCache is an LRU of frozen JS values, keyed by their JSON text, holding at most max
@@ -45,31 +46,57 @@ func newArchiveCache(max int) *archiveCache {
 	return &archiveCache{max: max, byRaw: make(map[string]*list.Element), order: list.New()}
 }
 
-// archivedMessage returns the frozen JS value of an archived message's JSON, built once and
-// shared by every call that reads the same message in this vm.
+// archivedMessage returns the read-only JS view of an archived message's JSON (lazyJSON),
+// made once and shared by every call that reads the same message in this vm. A view a
+// script gave another prototype (the one change a dynamic object allows) is dropped and
+// made again, so no call sees what another did to it.
 func (v *vm) archivedMessage(raw []byte) (goja.Value, error) {
-	return v.frozenJSON(v.archive, raw)
+	if e, ok := v.archive.byRaw[string(raw)]; ok {
+		if a := e.Value.(*archived); a.view == nil || a.view.intact(v.protos()) {
+			v.archive.order.MoveToFront(e)
+			return a.value, nil
+		}
+		v.archive.remove(e)
+	}
+	kept := string(raw)
+	val, view, err := v.lazyJSON(stringBytes(kept)) // the view reads the key's bytes: the JSON kept once
+	if err != nil {
+		return nil, err
+	}
+	v.archive.put(&archived{raw: kept, value: val, view: view})
+	return val, nil
 }
 
 // frozenJSON returns the frozen JS value of raw from c, built once and shared by every call
-// that reads the same JSON in this vm (none over archivedMaxBytes is kept).
+// that reads the same JSON in this vm.
 func (v *vm) frozenJSON(c *archiveCache, raw []byte) (goja.Value, error) {
 	if e, ok := c.byRaw[string(raw)]; ok {
 		c.order.MoveToFront(e)
 		return e.Value.(*archived).value, nil
 	}
 	val, err := v.jsonToValue(raw, true)
-	if err != nil || len(raw) > archivedMaxBytes {
-		return val, err
+	if err != nil {
+		return nil, err
 	}
-	a := &archived{raw: string(raw), value: val}
+	c.put(&archived{raw: string(raw), value: val})
+	return val, nil
+}
+
+// put keeps a as the most recently used, unless its JSON is over archivedMaxBytes, and
+// drops the least recently used beyond c's bound.
+func (c *archiveCache) put(a *archived) {
+	if len(a.raw) > archivedMaxBytes {
+		return
+	}
 	c.byRaw[a.raw] = c.order.PushFront(a)
 	c.size += len(a.raw)
 	for c.size > c.max {
-		old := c.order.Back()
-		c.order.Remove(old)
-		delete(c.byRaw, old.Value.(*archived).raw)
-		c.size -= len(old.Value.(*archived).raw)
+		c.remove(c.order.Back())
 	}
-	return val, nil
+}
+
+func (c *archiveCache) remove(e *list.Element) {
+	a := c.order.Remove(e).(*archived)
+	delete(c.byRaw, a.raw)
+	c.size -= len(a.raw)
 }

@@ -43,10 +43,12 @@ type vm struct {
 	parse      goja.Callable
 	stringify  goja.Callable
 
-	modules *moduleCache  // data(): one evaluation per instance
-	shared  *moduleCache  // template, shouldInvalidate, hints: one per widget version
-	views   *viewCache    // frozen {id, name, hub, config} per instance
-	archive *archiveCache // frozen messages of the archive (ctx.messages.grep)
+	modules     *moduleCache  // data(): one evaluation per instance
+	shared      *moduleCache  // template, shouldInvalidate, hints: one per widget version
+	views       *viewCache    // frozen {id, name, hub, config} per instance
+	archive     *archiveCache // views of the archive's messages (ctx.messages.grep)
+	protoCache  protos        // what views are made with (protos)
+	lazyScratch []lazyMember  // where a view's scan gathers its members
 	// callValues holds the frozen ctx.hub and ctx.widget values of data() calls.
 	callValues *archiveCache
 	settings   goja.Value // ctx.settings, frozen, made once

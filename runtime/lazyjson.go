@@ -1,0 +1,421 @@
+package runtime
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"unsafe"
+
+	"github.com/dop251/goja"
+)
+
+// A lazy view is the read-only JS value of a JSON object whose members are made into JS
+// values only when a script reads them: the archived messages of ctx.messages.grep. A feed
+// reads a handful of fields of each of its sixty messages (the meta.js memo's key, and
+// for a message it has not described, what its processor looks at), and the frozen value
+// the Go builder made of all of it cost some 7 kB and 25 µs a message, which a page of
+// messages no runtime had kept paid sixty times (README, "Ninth session"). A view keeps its
+// JSON text and, per member, where the member's value lies in it; objects and arrays
+// inside are views too, each made on its first read and kept, so a member reads as the
+// same value every time.
+//
+// Views are goja dynamic objects and arrays: writes, deletes and new properties fail (a
+// TypeError in strict code, as widget modules are), so a view shared between calls stays
+// as it was. Unlike a frozen object, Object.isFrozen says false of them and Object.freeze
+// throws: goja's dynamic objects cannot be made non-extensible.
+
+// lazyMember is one member of a view: its key (an array's elements have none), where its
+// value's JSON lies in the view's text, the JS value once made and, when that value is a
+// view, the view.
+type lazyMember struct {
+	key        string
+	start, end int32
+	val        goja.Value
+	sub        lazyView
+}
+
+// lazyView is an object's or an array's view.
+type lazyView interface {
+	// intact says whether the view and the views made inside it still have the
+	// prototypes they were made with: Object.setPrototypeOf is the one change goja lets
+	// a script make to a dynamic object.
+	intact(p protos) bool
+}
+
+// protos are a vm's Object.prototype and Array.prototype, which views are made with.
+type protos struct{ object, array *goja.Object }
+
+func (v *vm) protos() protos {
+	if v.protoCache.object == nil {
+		v.protoCache = protos{v.rt.NewObject().Prototype(), v.rt.NewArray().Prototype()}
+	}
+	return v.protoCache
+}
+
+// lazyObject is the goja.DynamicObject of a JSON object's view.
+type lazyObject struct {
+	v       *vm
+	obj     *goja.Object
+	src     []byte
+	members []lazyMember // in the order of their first appearance; a repeated key's last value
+}
+
+// lazyArray is the goja.DynamicArray of a JSON array's view.
+type lazyArray struct {
+	v     *vm
+	obj   *goja.Object
+	src   []byte
+	items []lazyMember
+}
+
+// lazyJSON returns the view of raw when it is a JSON object (the whole text is checked
+// first, so a view never meets bad JSON later), else the frozen value of jsonToValue and
+// no view. raw must not change while the view lives: it is read as members are.
+func (v *vm) lazyJSON(raw []byte) (goja.Value, lazyView, error) {
+	start, end, err := jsonExtent(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	if raw[start] != '{' {
+		val, err := v.jsonToValue(raw, true)
+		return val, nil, err
+	}
+	return v.lazyValue(raw[:end], start)
+}
+
+// jsonExtent checks that src is one JSON value with nothing but white space around it and
+// returns where the value starts and ends.
+func jsonExtent(src []byte) (start, end int, err error) {
+	s := &jsonSkipper{jsonBuilder{src: src}}
+	s.space()
+	start = s.pos
+	if err := s.skip(0); err != nil {
+		return 0, 0, err
+	}
+	end = s.pos
+	s.space()
+	if s.pos != len(src) {
+		return 0, 0, s.fail("unexpected text after the value")
+	}
+	return start, end, nil
+}
+
+// lazyValue makes the JS value of the JSON value at src[pos:] (checked already): a view
+// for an object or an array, the value itself for the rest.
+func (v *vm) lazyValue(src []byte, pos int) (goja.Value, lazyView, error) {
+	switch src[pos] {
+	case '{':
+		o := &lazyObject{v: v, src: src}
+		if err := o.scan(pos); err != nil {
+			return nil, nil, err
+		}
+		o.obj = v.rt.NewDynamicObject(o)
+		return o.obj, o, nil
+	case '[':
+		a := &lazyArray{v: v, src: src}
+		if err := a.scan(pos); err != nil {
+			return nil, nil, err
+		}
+		a.obj = v.rt.NewDynamicArray(a)
+		return a.obj, a, nil
+	}
+	b := &jsonBuilder{rt: v.rt, src: src, pos: pos}
+	val, err := b.value(0)
+	return val, nil, err
+}
+
+func (o *lazyObject) intact(p protos) bool {
+	return o.obj.Prototype() == p.object && membersIntact(o.members, p)
+}
+
+func (a *lazyArray) intact(p protos) bool {
+	return a.obj.Prototype() == p.array && membersIntact(a.items, p)
+}
+
+func membersIntact(ms []lazyMember, p protos) bool {
+	for i := range ms {
+		if ms[i].sub != nil && !ms[i].sub.intact(p) {
+			return false
+		}
+	}
+	return true
+}
+
+// scan finds the object's members: keys through the builder (its small table of common
+// keys spares their allocation), values skipped. A repeated key keeps its first place and
+// takes its last value, as with JSON.parse.
+func (o *lazyObject) scan(pos int) error {
+	s := &jsonSkipper{jsonBuilder{rt: o.v.rt, src: o.src, pos: pos + 1}}
+	s.space()
+	if s.src[s.pos] == '}' {
+		return nil
+	}
+	// Members gather in the vm's scratch slice and are copied out once, at their number.
+	o.members = o.v.lazyScratch[:0]
+	defer func() {
+		kept := slices.Clone(o.members)
+		clear(o.members) // the scratch holds nothing
+		o.v.lazyScratch, o.members = o.members[:0], kept
+	}()
+	for {
+		s.space()
+		key, err := s.key()
+		if err != nil {
+			return err
+		}
+		s.space()
+		s.pos++ // ':'
+		s.space()
+		start := s.pos
+		if err := s.skip(1); err != nil {
+			return err
+		}
+		m := lazyMember{key: key, start: int32(start), end: int32(s.pos)}
+		if i := o.find(key); i >= 0 {
+			o.members[i] = m
+		} else {
+			o.members = append(o.members, m)
+		}
+		s.space()
+		if s.src[s.pos] == '}' {
+			if slices.ContainsFunc(o.members, isArrayIndex) {
+				// As JS orders an object's own keys: array indices first, ascending.
+				slices.SortStableFunc(o.members, func(a, b lazyMember) int {
+					ai, bi := isArrayIndex(a), isArrayIndex(b)
+					switch {
+					case ai && bi:
+						return cmp.Or(cmp.Compare(len(a.key), len(b.key)), strings.Compare(a.key, b.key))
+					case ai:
+						return -1
+					case bi:
+						return 1
+					}
+					return 0
+				})
+			}
+			return nil
+		}
+		s.pos++ // ','
+	}
+}
+
+// isArrayIndex says whether m's key is an array index: the canonical decimal form of an
+// integer from 0 to 2^32-2.
+func isArrayIndex(m lazyMember) bool {
+	k := m.key
+	if k == "" || len(k) > 10 || (k[0] == '0' && len(k) > 1) {
+		return false
+	}
+	n := uint64(0)
+	for i := 0; i < len(k); i++ {
+		if k[i] < '0' || k[i] > '9' {
+			return false
+		}
+		n = n*10 + uint64(k[i]-'0')
+	}
+	return n < 1<<32-1
+}
+
+// find returns the index of key's member, or -1. Messages' objects are small: a scan.
+func (o *lazyObject) find(key string) int {
+	for i := range o.members {
+		if o.members[i].key == key {
+			return i
+		}
+	}
+	return -1
+}
+
+func (o *lazyObject) Get(key string) goja.Value {
+	i := o.find(key)
+	if i < 0 {
+		return nil
+	}
+	return o.v.lazyMemberValue(o.src, &o.members[i])
+}
+
+func (o *lazyObject) Has(key string) bool         { return o.find(key) >= 0 }
+func (o *lazyObject) Set(string, goja.Value) bool { return false }
+func (o *lazyObject) Delete(key string) bool      { return o.find(key) < 0 }
+
+func (o *lazyObject) Keys() []string {
+	keys := make([]string, len(o.members))
+	for i, m := range o.members {
+		keys[i] = m.key
+	}
+	return keys
+}
+
+func (a *lazyArray) scan(pos int) error {
+	s := &jsonSkipper{jsonBuilder{src: a.src, pos: pos + 1}}
+	s.space()
+	if s.src[s.pos] == ']' {
+		return nil
+	}
+	a.items = a.v.lazyScratch[:0]
+	defer func() {
+		kept := slices.Clone(a.items)
+		clear(a.items) // the scratch holds nothing
+		a.v.lazyScratch, a.items = a.items[:0], kept
+	}()
+	for {
+		s.space()
+		start := s.pos
+		if err := s.skip(1); err != nil {
+			return err
+		}
+		a.items = append(a.items, lazyMember{start: int32(start), end: int32(s.pos)})
+		s.space()
+		if s.src[s.pos] == ']' {
+			return nil
+		}
+		s.pos++ // ','
+	}
+}
+
+func (a *lazyArray) Len() int { return len(a.items) }
+
+func (a *lazyArray) Get(i int) goja.Value {
+	if i < 0 || i >= len(a.items) {
+		return nil
+	}
+	return a.v.lazyMemberValue(a.src, &a.items[i])
+}
+
+func (a *lazyArray) Set(int, goja.Value) bool { return false }
+func (a *lazyArray) SetLen(int) bool          { return false }
+
+// lazyMemberValue is m's JS value, made on the first read. The text was checked when the
+// outermost view was made, so an error here is a bug: it surfaces as a TypeError.
+func (v *vm) lazyMemberValue(src []byte, m *lazyMember) goja.Value {
+	if m.val == nil {
+		val, sub, err := v.lazyValue(src[:m.end], int(m.start))
+		if err != nil {
+			panic(v.rt.NewTypeError("reading an archived message: %v", err))
+		}
+		m.val, m.sub = val, sub
+	}
+	return m.val
+}
+
+// jsonSkipper steps over JSON values, checking them as the builder would read them,
+// without making anything.
+type jsonSkipper struct{ jsonBuilder }
+
+func (s *jsonSkipper) skip(depth int) error {
+	if depth > maxJSONDepth {
+		return s.fail("nested too deeply")
+	}
+	if s.pos >= len(s.src) {
+		return s.fail("unexpected end")
+	}
+	switch c := s.src[s.pos]; {
+	case c == '{':
+		return s.skipContainer(depth, '}', true)
+	case c == '[':
+		return s.skipContainer(depth, ']', false)
+	case c == '"':
+		return s.skipString()
+	case c == 't':
+		return s.skipLiteral("true")
+	case c == 'f':
+		return s.skipLiteral("false")
+	case c == 'n':
+		return s.skipLiteral("null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		_, err := s.scanNumber()
+		return err
+	}
+	return s.fail("unexpected character")
+}
+
+func (s *jsonSkipper) skipLiteral(word string) error {
+	if len(s.src)-s.pos < len(word) || string(s.src[s.pos:s.pos+len(word)]) != word {
+		return s.fail("unexpected character")
+	}
+	s.pos += len(word)
+	return nil
+}
+
+// skipContainer steps over an object (members key: value) or an array.
+func (s *jsonSkipper) skipContainer(depth int, closer byte, object bool) error {
+	s.pos++
+	s.space()
+	if s.pos < len(s.src) && s.src[s.pos] == closer {
+		s.pos++
+		return nil
+	}
+	for {
+		s.space()
+		if object {
+			if s.pos >= len(s.src) || s.src[s.pos] != '"' {
+				return s.fail("expected a key")
+			}
+			if err := s.skipString(); err != nil {
+				return err
+			}
+			s.space()
+			if s.pos >= len(s.src) || s.src[s.pos] != ':' {
+				return s.fail("expected ':'")
+			}
+			s.pos++
+			s.space()
+		}
+		if err := s.skip(depth + 1); err != nil {
+			return err
+		}
+		s.space()
+		if s.pos >= len(s.src) {
+			return s.fail("unterminated")
+		}
+		switch s.src[s.pos] {
+		case ',':
+			s.pos++
+		case closer:
+			s.pos++
+			return nil
+		default:
+			return s.fail("expected ',' or " + string(closer))
+		}
+	}
+}
+
+// skipString steps over a string literal, its escapes checked as strSlow reads them.
+func (s *jsonSkipper) skipString() error {
+	s.pos++ // opening quote
+	for s.pos < len(s.src) {
+		c := s.src[s.pos]
+		switch {
+		case c == '"':
+			s.pos++
+			return nil
+		case c < 0x20:
+			return s.fail("control character in string")
+		case c == '\\':
+			s.pos++
+			if s.pos >= len(s.src) {
+				return s.fail("unterminated string")
+			}
+			e := s.src[s.pos]
+			s.pos++
+			switch e {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if _, ok := s.hex4(); !ok {
+					return s.fail("bad \\u escape")
+				}
+			default:
+				return s.fail("bad escape")
+			}
+		default:
+			s.pos++
+		}
+	}
+	return s.fail("unterminated string")
+}
+
+// stringBytes is s's bytes, shared, for reading only: the archive's cache keys its views
+// by their JSON text and the views read the same text, kept once.
+func stringBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
