@@ -6,18 +6,20 @@ import (
 	"github.com/dop251/goja"
 )
 
-// archivedBytesPerVM bounds the JSON of the archived messages a vm keeps as frozen JS
-// values for ctx.messages.grep, and archivedMaxBytes the size of one it keeps. A message of
-// the archive never changes (it is stored once per msg_id), and the feeds a bus message
-// invalidates show mostly the same recent messages: building each page again from JSON was
-// half of what a rebuild allocated, and the garbage collector's work grows with what is
-// allocated. The fixture messages (810 bytes of JSON on average compacted, about 850 with
-// the spacing PostgreSQL hands back as it was stored) keep 6.7 kB each, JSON key included,
-// about 8 times their JSON: 1 MiB of it is about 1,250 such messages and 8 MB.
+// archivedBytesPerVM bounds the JSON of the archived messages a vm keeps as views
+// (lazyJSON) for ctx.messages.grep, and archivedMaxBytes the size of one it keeps. A
+// message of the archive never changes (it is stored once per msg_id), and the feeds a bus
+// message invalidates show mostly the same recent messages: made again, a page's views
+// and the fields meta.js's conglomerators read of them were a fifth of a feed rebuild's
+// allocation, and the garbage collector's work grows with what is allocated. A view keeps
+// its JSON (the fixture messages: 810 bytes on average compacted, about 850 as PostgreSQL
+// hands them back) and what has been read of it, about 1 kB a message all told after the
+// feeds' reading (frozen copies of the whole kept 6.7 kB): 4 MiB is about 5,000 messages,
+// the pages of the benchmark's hundred busy people's feeds, in some 5 MB.
 // Bounded by bytes, not count: a few messages of hundreds of kilobytes must not hold
 // hundreds of megabytes.
 const (
-	archivedBytesPerVM = 1 << 20
+	archivedBytesPerVM = 4 << 20
 	archivedMaxBytes   = 64 << 10
 )
 
