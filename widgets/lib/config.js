@@ -5,8 +5,12 @@
 export function withDefaults(params, config) {
   const out = {};
   const given = config ?? {};
-  for (const name of Object.keys(given)) out[name] = given[name];
-  for (const name of Object.keys(params)) {
+  // Indexed loops: goja's for-of makes an object per step, and this runs on every data().
+  const names = Object.keys(given);
+  for (let i = 0; i < names.length; i++) out[names[i]] = given[names[i]];
+  const declared = Object.keys(params);
+  for (let i = 0; i < declared.length; i++) {
+    const name = declared[i];
     const v = out[name];
     if ((v === undefined || v === null || v === "") && params[name].default !== undefined) out[name] = params[name].default;
   }

@@ -131,7 +131,10 @@ export function conglomerateMessages(envelopes, meta, contextOf, limit) {
   };
   let items = [];
   const procs = [];
-  for (const env of envelopes) {
+  // Indexed loops on the paths every feed rebuild takes: goja's for-of makes an object per
+  // step (the iterator's result), a tenth of what a rebuild allocated.
+  for (let e = 0; e < envelopes.length; e++) {
+    const env = envelopes[e];
     if (!env || typeof env !== "object") continue;
     const c = contextOf(env);
     items.push({ c, entry: null });
