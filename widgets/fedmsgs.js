@@ -35,9 +35,16 @@ export default {
       for (const c in b.categories) if (c) freq.set(c, (freq.get(c) || 0) + b.categories[c]);
     }
     const top = [...freq.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, TOP).map((e) => e[0]);
+    // A loop inside, not top.map and reduce: goja makes each arrow function afresh per week.
     const weeks = hist.buckets.map((b) => {
-      const counts = top.map((c) => b.categories[c] || 0);
-      counts.push(b.total - counts.reduce((x, y) => x + y, 0));
+      const counts = [];
+      let rest = b.total;
+      for (let k = 0; k < top.length; k++) {
+        const n = b.categories[top[k]] || 0;
+        counts.push(n);
+        rest -= n;
+      }
+      counts.push(rest);
       return { start: b.start, total: b.total, counts };
     });
     return { username: config.username, categories: top.concat(["other"]), weeks, total: hist.total };
