@@ -161,7 +161,8 @@ func BenchmarkData(b *testing.B) {
 
 // BenchmarkMessageView: turning one real bus message (2.7 kB) into the frozen
 // JS view a batch shares: the Go-side builder against goja's JSON.parse
-// followed by a freezing walk.
+// followed by a freezing walk; and the lazy view of an archived message
+// (ctx.messages.grep), made and its topic and msg.user read.
 func BenchmarkMessageView(b *testing.B) {
 	r := loadedRuntime(b, WithPoolSize(1))
 	msg := fixtureMessage(b, ".bodhi.update.comment")
@@ -175,6 +176,20 @@ func BenchmarkMessageView(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			if _, err := v.jsonToValue(msg, true); err != nil {
 				b.Fatal(err)
+			}
+		}
+		clock.report(b)
+	})
+	b.Run("lazy", func(b *testing.B) {
+		clock := startCPU(b)
+		for i := 0; i < b.N; i++ {
+			val, _, err := v.lazyJSON(msg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			o := val.(*goja.Object)
+			if o.Get("topic") == nil || o.Get("msg").(*goja.Object).Get("comment") == nil {
+				b.Fatal("no topic or msg.comment")
 			}
 		}
 		clock.report(b)
