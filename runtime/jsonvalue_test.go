@@ -40,6 +40,11 @@ func TestJSONBuilderMatchesJSONParse(t *testing.T) {
 		if errA != nil || errB != nil || a.String() != b.String() {
 			t.Fatalf("lazy view:\n JSON.parse %v %v\n view       %v %v", a, errA, b, errB)
 		}
+		// A view data() returns is written as JSON.stringify writes the parsed value.
+		wantJSON, _ := v.stringify(goja.Undefined(), want)
+		if gotJSON, err := v.encodeJSON(lazy, 1<<24); err != nil || string(gotJSON) != wantJSON.String() {
+			t.Fatalf("lazy view encoded:\n JSON.stringify %s\n encoder        %s %v", wantJSON, gotJSON, err)
+		}
 		for _, freeze := range []bool{false, true} {
 			got, err := v.jsonToValue(src, freeze)
 			if err != nil {
