@@ -57,7 +57,8 @@ type lazyObject struct {
 	v       *vm
 	obj     *goja.Object
 	src     []byte
-	members []lazyMember // in the order of their first appearance; a repeated key's last value
+	members []lazyMember   // in the order of their first appearance; a repeated key's last value
+	index   map[string]int // key -> index in members, when there are more than smallObject
 }
 
 // lazyArray is the goja.DynamicArray of a JSON array's view.
@@ -105,17 +106,22 @@ func jsonExtent(src []byte) (start, end int, err error) {
 func (v *vm) lazyValue(src []byte, pos int) (goja.Value, lazyView, error) {
 	switch src[pos] {
 	case '{':
-		o := &lazyObject{v: v, src: src}
-		if err := o.scan(pos); err != nil {
+		members, err := v.scanMembers(src, pos)
+		if err != nil {
 			return nil, nil, err
+		}
+		o := &lazyObject{v: v, src: src, members: members}
+		if len(members) > smallObject {
+			o.index = memberIndex(members) // after the sort: indices as they are kept
 		}
 		o.obj = v.rt.NewDynamicObject(o)
 		return o.obj, o, nil
 	case '[':
-		a := &lazyArray{v: v, src: src}
-		if err := a.scan(pos); err != nil {
+		items, err := v.scanMembers(src, pos)
+		if err != nil {
 			return nil, nil, err
 		}
+		a := &lazyArray{v: v, src: src, items: items}
 		a.obj = v.rt.NewDynamicArray(a)
 		return a.obj, a, nil
 	}
@@ -141,62 +147,84 @@ func membersIntact(ms []lazyMember, p protos) bool {
 	return true
 }
 
-// scan finds the object's members: keys through the builder (its small table of common
-// keys spares their allocation), values skipped. A repeated key keeps its first place and
-// takes its last value, as with JSON.parse.
-func (o *lazyObject) scan(pos int) error {
-	s := &jsonSkipper{jsonBuilder{rt: o.v.rt, src: o.src, pos: pos + 1}}
-	s.space()
-	if s.src[s.pos] == '}' {
-		return nil
+// scanMembers finds the members of the object or array at src[pos] (checked already):
+// an object's keys through the builder (its small table of common keys spares their
+// allocation), values skipped. A repeated key keeps its first place and takes its last
+// value, as with JSON.parse, and array indices come first, ascending, as JS orders an
+// object's own keys. Members gather in the vm's scratch slice and are copied out once, at
+// their number.
+func (v *vm) scanMembers(src []byte, pos int) ([]lazyMember, error) {
+	object, closer := src[pos] == '{', byte(']')
+	if object {
+		closer = '}'
 	}
-	// Members gather in the vm's scratch slice and are copied out once, at their number.
-	o.members = o.v.lazyScratch[:0]
+	s := &jsonSkipper{jsonBuilder{rt: v.rt, src: src, pos: pos + 1}}
+	s.space()
+	if s.src[s.pos] == closer {
+		return nil, nil
+	}
+	ms := v.lazyScratch[:0]
+	var seen map[string]int // key -> index in ms, once there are more than smallObject
 	defer func() {
-		kept := slices.Clone(o.members)
-		clear(o.members) // the scratch holds nothing
-		o.v.lazyScratch, o.members = o.members[:0], kept
+		clear(ms) // the scratch holds nothing
+		v.lazyScratch = ms[:0]
 	}()
 	for {
 		s.space()
-		key, err := s.key()
-		if err != nil {
-			return err
-		}
-		s.space()
-		s.pos++ // ':'
-		s.space()
-		start := s.pos
-		if err := s.skip(1); err != nil {
-			return err
-		}
-		m := lazyMember{key: key, start: int32(start), end: int32(s.pos)}
-		if i := o.find(key); i >= 0 {
-			o.members[i] = m
-		} else {
-			o.members = append(o.members, m)
-		}
-		s.space()
-		if s.src[s.pos] == '}' {
-			if slices.ContainsFunc(o.members, isArrayIndex) {
-				// As JS orders an object's own keys: array indices first, ascending.
-				slices.SortStableFunc(o.members, func(a, b lazyMember) int {
-					ai, bi := isArrayIndex(a), isArrayIndex(b)
-					switch {
-					case ai && bi:
-						return cmp.Or(cmp.Compare(len(a.key), len(b.key)), strings.Compare(a.key, b.key))
-					case ai:
-						return -1
-					case bi:
-						return 1
-					}
-					return 0
-				})
+		var m lazyMember
+		if object {
+			key, err := s.key()
+			if err != nil {
+				return nil, err
 			}
-			return nil
+			s.space()
+			s.pos++ // ':'
+			s.space()
+			m.key = key
+		}
+		m.start = int32(s.pos)
+		if err := s.skip(1); err != nil {
+			return nil, err
+		}
+		m.end = int32(s.pos)
+		switch i := -1; {
+		case !object:
+			ms = append(ms, m)
+		case seen != nil:
+			if i, ok := seen[m.key]; ok {
+				ms[i] = m
+			} else {
+				seen[m.key] = len(ms)
+				ms = append(ms, m)
+			}
+		default:
+			if i = findMember(ms, m.key); i >= 0 {
+				ms[i] = m
+			} else if ms = append(ms, m); len(ms) > smallObject {
+				seen = memberIndex(ms)
+			}
+		}
+		s.space()
+		if s.src[s.pos] == closer {
+			break
 		}
 		s.pos++ // ','
 	}
+	if object && slices.ContainsFunc(ms, isArrayIndex) {
+		slices.SortStableFunc(ms, func(a, b lazyMember) int {
+			ai, bi := isArrayIndex(a), isArrayIndex(b)
+			switch {
+			case ai && bi:
+				return cmp.Or(cmp.Compare(len(a.key), len(b.key)), strings.Compare(a.key, b.key))
+			case ai:
+				return -1
+			case bi:
+				return 1
+			}
+			return 0
+		})
+	}
+	return slices.Clone(ms), nil
 }
 
 // isArrayIndex says whether m's key is an array index: the canonical decimal form of an
@@ -216,12 +244,36 @@ func isArrayIndex(m lazyMember) bool {
 	return n < 1<<32-1
 }
 
-// find returns the index of key's member, or -1. Messages' objects are small: a scan.
-func (o *lazyObject) find(key string) int {
-	for i := range o.members {
-		if o.members[i].key == key {
+// smallObject is the most members an object's view finds by a scan; beyond, by a map.
+// Messages' objects are small, but one may carry a map of thousands of entries (a
+// commit's files...), and scans would make reading all of them quadratic.
+const smallObject = 16
+
+// findMember returns the index of key's member in ms, or -1.
+func findMember(ms []lazyMember, key string) int {
+	for i := range ms {
+		if ms[i].key == key {
 			return i
 		}
+	}
+	return -1
+}
+
+// memberIndex maps each key of ms to its index.
+func memberIndex(ms []lazyMember) map[string]int {
+	index := make(map[string]int, 2*len(ms))
+	for i, m := range ms {
+		index[m.key] = i
+	}
+	return index
+}
+
+func (o *lazyObject) find(key string) int {
+	if o.index == nil {
+		return findMember(o.members, key)
+	}
+	if i, ok := o.index[key]; ok {
+		return i
 	}
 	return -1
 }
@@ -244,33 +296,6 @@ func (o *lazyObject) Keys() []string {
 		keys[i] = m.key
 	}
 	return keys
-}
-
-func (a *lazyArray) scan(pos int) error {
-	s := &jsonSkipper{jsonBuilder{src: a.src, pos: pos + 1}}
-	s.space()
-	if s.src[s.pos] == ']' {
-		return nil
-	}
-	a.items = a.v.lazyScratch[:0]
-	defer func() {
-		kept := slices.Clone(a.items)
-		clear(a.items) // the scratch holds nothing
-		a.v.lazyScratch, a.items = a.items[:0], kept
-	}()
-	for {
-		s.space()
-		start := s.pos
-		if err := s.skip(1); err != nil {
-			return err
-		}
-		a.items = append(a.items, lazyMember{start: int32(start), end: int32(s.pos)})
-		s.space()
-		if s.src[s.pos] == ']' {
-			return nil
-		}
-		s.pos++ // ','
-	}
 }
 
 func (a *lazyArray) Len() int { return len(a.items) }
