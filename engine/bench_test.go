@@ -537,8 +537,8 @@ func BenchmarkEngine(b *testing.B) {
 		bus(w)
 	}
 	// The same rebuilds again, now that the archived runs have given the hundred people
-	// thousands of new messages: a feed page is then sixty messages that no runtime has
-	// kept (its frozen messages and meta.js's answers are bounded), built afresh.
+	// thousands of new messages: a feed page is then sixty messages, described and grouped
+	// by meta.js (its answers are bounded, as are a runtime's views of messages).
 	rebuildEach("rebuild-grown/")
 	// What the archived runs left (the caches of views and meta.js answers full), and what
 	// marking it takes: BenchmarkGCMark's figure, for the heap the latency runs end with.

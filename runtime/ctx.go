@@ -72,9 +72,10 @@ func (v *vm) natives() *goja.Object {
 		if err != nil {
 			return fail("ctx.messages.grep: %v", err)
 		}
-		// Each message is a frozen JS value built from the archive's JSON by the Go builder
-		// and kept (archivedMessage): the feeds a bus message invalidates show mostly the
-		// same messages. The array and the object around it are the widget's own.
+		// Each message is a read-only view of the archive's JSON, its fields made into JS
+		// values as they are read, and kept (archivedMessage): the feeds a bus message
+		// invalidates show mostly the same messages. The array and the object around it
+		// are the widget's own.
 		msgs := make([]any, len(res.Messages))
 		for i, m := range res.Messages {
 			if msgs[i], err = v.archivedMessage(m); err != nil {

@@ -34,8 +34,9 @@ type archived struct {
 	view  lazyView // value's view, when it is one
 }
 
-// archiveCache is an LRU of frozen JS values, keyed by their JSON text, holding at most max
-// bytes of it: the archived messages of ctx.messages.grep (vm.archive), and ctx.hub and
+// archiveCache is an LRU of JS values that no call can change, keyed by their JSON text,
+// holding at most max bytes of it: the archived messages of ctx.messages.grep as views
+// (vm.archive), and ctx.hub and
 // ctx.widget (vm.callValues), which data() got built from JSON afresh on every call (a
 // quarter of what a call without I/O allocated).
 type archiveCache struct {
