@@ -36,9 +36,8 @@ type archived struct {
 
 // archiveCache is an LRU of JS values that no call can change, keyed by their JSON text,
 // holding at most max bytes of it: the archived messages of ctx.messages.grep as views
-// (vm.archive), and ctx.hub and
-// ctx.widget (vm.callValues), which data() got built from JSON afresh on every call (a
-// quarter of what a call without I/O allocated).
+// (vm.archive), and ctx.hub and ctx.widget, frozen (vm.callValues), which data() got built
+// from JSON afresh on every call (a quarter of what a call without I/O allocated).
 type archiveCache struct {
 	max, size int
 	byRaw     map[string]*list.Element
