@@ -415,6 +415,39 @@ func TestMetaMalformed(t *testing.T) {
 	}
 }
 
+// TestMetaStaging: a message of the staging environment ("<prefix>.stg.<category>...")
+// links to the staging services, one of production to production, whatever the prefix;
+// a bare topic has no environment. (The fixtures' score tolerates a few misses, so this
+// holds the environment's reading on its own.)
+func TestMetaStaging(t *testing.T) {
+	r := metaRuntime(t)
+	askbot := func(topic string) map[string]any {
+		return map[string]any{"topic": topic, "msg": map[string]any{"topmost_post_id": 3, "agent": "ralph"}}
+	}
+	cases := []struct {
+		env  map[string]any
+		want string
+	}{
+		{askbot("org.fedoraproject.stg.askbot.post.edit"), "https://ask.stg.fedoraproject.org/question/3/"},
+		{askbot("org.fedoraproject.prod.askbot.post.edit"), "https://ask.fedoraproject.org/question/3/"},
+		{askbot("org.fedoraproject.stg.askbot"), "https://ask.stg.fedoraproject.org/question/3/"},
+		{askbot("x.y.stg.askbot.post.edit"), "https://ask.stg.fedoraproject.org/question/3/"},
+		{askbot("askbot.post.edit"), "https://ask.fedoraproject.org/question/3/"},
+		{askbot("askbot"), "https://ask.fedoraproject.org/question/3/"},
+	}
+	envs := make([]any, len(cases))
+	for i, c := range cases {
+		envs[i] = c.env
+	}
+	var got []map[string]any
+	callMeta(t, r, 3, map[string]any{"envelopes": envs}, &got)
+	for i, c := range cases {
+		if link := got[i]["link"]; link != c.want {
+			t.Errorf("%s: link %v, want %s", c.env["topic"], link, c.want)
+		}
+	}
+}
+
 // driftMarkers are what text built from a field of an unexpected type or a
 // missing field shows ("[object Object]" split on its space, "undefined"),
 // and the avatar hashes of such names: a picture of no one.
