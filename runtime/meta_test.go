@@ -197,6 +197,17 @@ func accountTable(t testing.TB) map[string]string {
 }
 
 // callMeta runs the widget's data() with config and decodes its result.
+// metaOfEach is what the meta widget's meta() says of each envelope.
+func metaOfEach(t testing.TB, r *runtime.Runtime, envs []any) []map[string]any {
+	t.Helper()
+	var got []map[string]any
+	callMeta(t, r, 3, map[string]any{"envelopes": envs}, &got)
+	if len(got) != len(envs) {
+		t.Fatalf("%d answers for %d envelopes", len(got), len(envs))
+	}
+	return got
+}
+
 func callMeta(t testing.TB, r *runtime.Runtime, id int64, config any, out any) {
 	t.Helper()
 	cfg, err := json.Marshal(config)
@@ -389,8 +400,7 @@ func TestMetaMalformed(t *testing.T) {
 	for i, c := range cases {
 		envs[i] = c.env
 	}
-	var got []map[string]any
-	callMeta(t, r, 3, map[string]any{"envelopes": envs}, &got)
+	got := metaOfEach(t, r, envs)
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			g := got[i]
@@ -439,8 +449,7 @@ func TestMetaStaging(t *testing.T) {
 	for i, c := range cases {
 		envs[i] = c.env
 	}
-	var got []map[string]any
-	callMeta(t, r, 3, map[string]any{"envelopes": envs}, &got)
+	got := metaOfEach(t, r, envs)
 	for i, c := range cases {
 		if link := got[i]["link"]; link != c.want {
 			t.Errorf("%s: link %v, want %s", c.env["topic"], link, c.want)
