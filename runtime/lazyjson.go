@@ -69,36 +69,29 @@ type lazyArray struct {
 	items []lazyMember
 }
 
-// lazyJSON returns the view of raw when it is a JSON object (the whole text is checked
-// first, so a view never meets bad JSON later), else the frozen value of jsonToValue and
-// no view. raw must not change while the view lives: it is read as members are.
+// lazyJSON returns the view of raw when it is a JSON object, else the frozen value of
+// jsonToValue and no view. The object's scan checks the whole text (its members' values are
+// stepped over by the checking skipper), so a view never meets bad JSON later. raw must not
+// change while the view lives: it is read as members are.
 func (v *vm) lazyJSON(raw []byte) (goja.Value, lazyView, error) {
-	start, end, err := jsonExtent(raw)
-	if err != nil {
-		return nil, nil, err
-	}
-	if raw[start] != '{' {
+	s := &jsonSkipper{jsonBuilder{src: raw}}
+	s.space()
+	if s.pos == len(raw) || raw[s.pos] != '{' {
 		val, err := v.jsonToValue(raw, true)
 		return val, nil, err
 	}
-	return v.lazyValue(raw[:end], start)
-}
-
-// jsonExtent checks that src is one JSON value with nothing but white space around it and
-// returns where the value starts and ends.
-func jsonExtent(src []byte) (start, end int, err error) {
-	s := &jsonSkipper{jsonBuilder{src: src}}
-	s.space()
-	start = s.pos
-	if err := s.skip(0); err != nil {
-		return 0, 0, err
+	start := s.pos
+	members, end, err := v.scanMembers(raw, start)
+	if err != nil {
+		return nil, nil, err
 	}
-	end = s.pos
+	s.pos = end
 	s.space()
-	if s.pos != len(src) {
-		return 0, 0, s.fail("unexpected text after the value")
+	if s.pos != len(raw) {
+		return nil, nil, s.fail("unexpected text after the value")
 	}
-	return start, end, nil
+	o := v.objectView(raw[:end], members)
+	return o.obj, o, nil
 }
 
 // lazyValue makes the JS value of the JSON value at src[pos:] (checked already): a view
@@ -106,18 +99,14 @@ func jsonExtent(src []byte) (start, end int, err error) {
 func (v *vm) lazyValue(src []byte, pos int) (goja.Value, lazyView, error) {
 	switch src[pos] {
 	case '{':
-		members, err := v.scanMembers(src, pos)
+		members, _, err := v.scanMembers(src, pos)
 		if err != nil {
 			return nil, nil, err
 		}
-		o := &lazyObject{v: v, src: src, members: members}
-		if len(members) > smallObject {
-			o.index = memberIndex(members) // after the sort: indices as they are kept
-		}
-		o.obj = v.rt.NewDynamicObject(o)
+		o := v.objectView(src, members)
 		return o.obj, o, nil
 	case '[':
-		items, err := v.scanMembers(src, pos)
+		items, _, err := v.scanMembers(src, pos)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -128,6 +117,16 @@ func (v *vm) lazyValue(src []byte, pos int) (goja.Value, lazyView, error) {
 	b := &jsonBuilder{rt: v.rt, src: src, pos: pos}
 	val, err := b.value(0)
 	return val, nil, err
+}
+
+// objectView makes the view of an object whose members scanMembers found.
+func (v *vm) objectView(src []byte, members []lazyMember) *lazyObject {
+	o := &lazyObject{v: v, src: src, members: members}
+	if len(members) > smallObject {
+		o.index = memberIndex(members) // after the sort: indices as they are kept
+	}
+	o.obj = v.rt.NewDynamicObject(o)
+	return o
 }
 
 func (o *lazyObject) intact(p protos) bool {
@@ -147,21 +146,21 @@ func membersIntact(ms []lazyMember, p protos) bool {
 	return true
 }
 
-// scanMembers finds the members of the object or array at src[pos] (checked already):
-// an object's keys through the builder (its small table of common keys spares their
-// allocation), values skipped. A repeated key keeps its first place and takes its last
-// value, as with JSON.parse, and array indices come first, ascending, as JS orders an
-// object's own keys. Members gather in the vm's scratch slice and are copied out once, at
-// their number.
-func (v *vm) scanMembers(src []byte, pos int) ([]lazyMember, error) {
+// scanMembers finds the members of the object or array at src[pos] and where it ends,
+// checking its text as the builder would read it: an object's keys through the builder (its
+// small table of common keys spares their allocation), values stepped over by the checking
+// skipper. A repeated key keeps its first place and takes its last value, as with
+// JSON.parse, and array indices come first, ascending, as JS orders an object's own keys.
+// Members gather in the vm's scratch slice and are copied out once, at their number.
+func (v *vm) scanMembers(src []byte, pos int) ([]lazyMember, int, error) {
 	object, closer := src[pos] == '{', byte(']')
 	if object {
 		closer = '}'
 	}
 	s := &jsonSkipper{jsonBuilder{rt: v.rt, src: src, pos: pos + 1}}
 	s.space()
-	if s.src[s.pos] == closer {
-		return nil, nil
+	if s.pos < len(src) && src[s.pos] == closer {
+		return nil, s.pos + 1, nil
 	}
 	ms := v.lazyScratch[:0]
 	var seen map[string]int // key -> index in ms, once there are more than smallObject
@@ -173,42 +172,50 @@ func (v *vm) scanMembers(src []byte, pos int) ([]lazyMember, error) {
 		s.space()
 		var m lazyMember
 		if object {
+			if s.pos >= len(src) || src[s.pos] != '"' {
+				return nil, 0, s.fail("expected a key")
+			}
 			key, err := s.key()
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			s.space()
-			s.pos++ // ':'
+			if s.pos >= len(src) || src[s.pos] != ':' {
+				return nil, 0, s.fail("expected ':'")
+			}
+			s.pos++
 			s.space()
 			m.key = key
 		}
 		m.start = int32(s.pos)
 		if err := s.skip(1); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		m.end = int32(s.pos)
-		switch i := -1; {
+		switch {
 		case !object:
 			ms = append(ms, m)
-		case seen != nil:
-			if i, ok := seen[m.key]; ok {
-				ms[i] = m
-			} else {
-				seen[m.key] = len(ms)
-				ms = append(ms, m)
-			}
+		case memberAt(ms, seen, m.key) >= 0:
+			ms[memberAt(ms, seen, m.key)] = m // rare: a repeated key
 		default:
-			if i = findMember(ms, m.key); i >= 0 {
-				ms[i] = m
-			} else if ms = append(ms, m); len(ms) > smallObject {
+			if seen != nil {
+				seen[m.key] = len(ms)
+			}
+			if ms = append(ms, m); seen == nil && len(ms) > smallObject {
 				seen = memberIndex(ms)
 			}
 		}
 		s.space()
-		if s.src[s.pos] == closer {
+		if s.pos >= len(src) {
+			return nil, 0, s.fail("unterminated")
+		}
+		if src[s.pos] == closer {
 			break
 		}
-		s.pos++ // ','
+		if src[s.pos] != ',' {
+			return nil, 0, s.fail("expected ',' or " + string(closer))
+		}
+		s.pos++
 	}
 	if object && slices.ContainsFunc(ms, isArrayIndex) {
 		slices.SortStableFunc(ms, func(a, b lazyMember) int {
@@ -224,7 +231,7 @@ func (v *vm) scanMembers(src []byte, pos int) ([]lazyMember, error) {
 			return 0
 		})
 	}
-	return slices.Clone(ms), nil
+	return slices.Clone(ms), s.pos + 1, nil
 }
 
 // isArrayIndex says whether m's key is an array index: the canonical decimal form of an
@@ -249,8 +256,15 @@ func isArrayIndex(m lazyMember) bool {
 // commit's files...), and scans would make reading all of them quadratic.
 const smallObject = 16
 
-// findMember returns the index of key's member in ms, or -1.
-func findMember(ms []lazyMember, key string) int {
+// memberAt returns the index of key's member in ms, or -1: through index when there is
+// one (memberIndex of ms), else by a scan.
+func memberAt(ms []lazyMember, index map[string]int, key string) int {
+	if index != nil {
+		if i, ok := index[key]; ok {
+			return i
+		}
+		return -1
+	}
 	for i := range ms {
 		if ms[i].key == key {
 			return i
@@ -268,15 +282,7 @@ func memberIndex(ms []lazyMember) map[string]int {
 	return index
 }
 
-func (o *lazyObject) find(key string) int {
-	if o.index == nil {
-		return findMember(o.members, key)
-	}
-	if i, ok := o.index[key]; ok {
-		return i
-	}
-	return -1
-}
+func (o *lazyObject) find(key string) int { return memberAt(o.members, o.index, key) }
 
 func (o *lazyObject) Get(key string) goja.Value {
 	i := o.find(key)
