@@ -166,11 +166,7 @@ func BenchmarkData(b *testing.B) {
 func BenchmarkMessageView(b *testing.B) {
 	r := loadedRuntime(b, WithPoolSize(1))
 	msg := fixtureMessage(b, ".bodhi.update.comment")
-	v, err := r.pool.get(context.Background())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer r.pool.put(v)
+	v := heldVM(b, r)
 	b.Run("builder", func(b *testing.B) {
 		clock := startCPU(b)
 		for i := 0; i < b.N; i++ {

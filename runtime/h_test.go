@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"html"
@@ -17,11 +16,7 @@ import (
 // the function it returns, with the runtime (given back at cleanup).
 func jsFunc(t *testing.T, r *Runtime, src string) (goja.Callable, *vm) {
 	t.Helper()
-	v, err := r.pool.get(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.pool.put(v) })
+	v := heldVM(t, r)
 	mk, err := v.rt.RunScript("test.js", `"use strict";`+src)
 	if err != nil {
 		t.Fatal(err)
@@ -102,11 +97,7 @@ func TestHTMLEscapesEveryString(t *testing.T) {
 // never put a script URL in an href, and both give the same bytes.
 func TestHTMLURLArrayPieces(t *testing.T) {
 	r := newTestRuntime(t, WithPoolSize(1))
-	v, err := r.pool.get(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.pool.put(v)
+	v := heldVM(t, r)
 	mk, err := v.rt.RunScript("pieces.js", `"use strict"; (h) => (parts) => h.html`+"`<a href=\"${parts}\">x</a>`.html")
 	if err != nil {
 		t.Fatal(err)

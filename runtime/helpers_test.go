@@ -76,3 +76,14 @@ func dataOn(t testing.TB, r *Runtime, inst Instance, hub Hub) map[string]any {
 	}
 	return m
 }
+
+// heldVM takes a vm from r's pool for the rest of the test, which gives it back at its end.
+func heldVM(t testing.TB, r *Runtime) *vm {
+	t.Helper()
+	v, err := r.pool.get(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.pool.put(v) })
+	return v
+}

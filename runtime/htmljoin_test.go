@@ -93,11 +93,7 @@ func jsOnlyHelpers(t *testing.T, r *Runtime, v *vm) *goja.Object {
 // site) ones, as widget bundles have them.
 func TestGoJoinMatchesJS(t *testing.T) {
 	r := newTestRuntime(t, WithPoolSize(1))
-	v, err := r.pool.get(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.pool.put(v)
+	v := heldVM(t, r)
 	jsH := jsOnlyHelpers(t, r, v)
 	if isNative(v, jsH) || !isNative(v, v.h) {
 		t.Fatal("expected the runtime's h.html to be the Go join and the second evaluation's to be JavaScript")
@@ -156,11 +152,7 @@ func isNative(v *vm, h goja.Value) bool {
 // every kind of hole the Go join handles.
 func TestGoJoinMatchesJSRandom(t *testing.T) {
 	r := newTestRuntime(t, WithPoolSize(1))
-	v, err := r.pool.get(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.pool.put(v)
+	v := heldVM(t, r)
 	jsH := jsOnlyHelpers(t, r, v)
 	mk, err := v.rt.RunScript("random.js", `"use strict"; (h) => (s) => h.render(h.html`+
 		"`<p>${s}</p><a href=\"${s}\" title='${s}'>${[s, h.safe(s)]}</a><i class=${s} data-x=\"${s}\">y</i><img src=${s}><textarea>${s}</textarea>`)")

@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -18,12 +17,7 @@ import (
 // and for edge cases (as a script reads it: types, key order, -0, what is in and what is
 // not), refuse what it refuses, and the frozen form and the views cannot be changed.
 func TestJSONBuilderMatchesJSONParse(t *testing.T) {
-	r := newTestRuntime(t, WithPoolSize(1))
-	v, err := r.pool.get(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.pool.put(v)
+	v := heldVM(t, newTestRuntime(t, WithPoolSize(1)))
 	describeFn := jsDescriber(t, v)
 	same := func(t *testing.T, src []byte) {
 		t.Helper()
@@ -151,12 +145,7 @@ func FuzzLazyJSON(f *testing.F) {
 	for _, seed := range []string{`{"a":[1,{"b":"\u00e9"}],"a":2,"10":3,"2":{}}`, `{"msg":{"user":{"name":"x"}},"i":-0.5e3}`, `[1]`, `{`, `{"a":tru}`} {
 		f.Add([]byte(seed))
 	}
-	r := newTestRuntime(f, WithPoolSize(1))
-	v, err := r.pool.get(context.Background())
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer r.pool.put(v)
+	v := heldVM(f, newTestRuntime(f, WithPoolSize(1)))
 	describe := jsDescriber(f, v)
 	f.Fuzz(func(t *testing.T, src []byte) {
 		want, errParse := v.parse(goja.Undefined(), v.rt.ToValue(string(src)))
@@ -184,12 +173,7 @@ func FuzzLazyJSON(f *testing.F) {
 // TestJSONEncoderMatchesStringify: data()'s Go-side encoder writes what
 // JSON.stringify writes.
 func TestJSONEncoderMatchesStringify(t *testing.T) {
-	r := newTestRuntime(t, WithPoolSize(1))
-	v, err := r.pool.get(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.pool.put(v)
+	v := heldVM(t, newTestRuntime(t, WithPoolSize(1)))
 	cases := []string{
 		`null`, `true`, `0`, `-0`, `1e21`, `1e-7`, `0.1 + 0.2`, `NaN`, `-Infinity`, `2 ** 53 + 2`, `-12`,
 		`"plain"`, `"quote \" backslash \\ nl \n tab \t nul \u0000 del \u007f"`, `"é日🎉 \u2028"`, `"<script>&"`,

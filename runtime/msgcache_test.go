@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,12 +9,7 @@ import (
 // TestArchiveCacheBounds: the cache of archived messages keeps at most its bytes of JSON,
 // dropping the least recently used first, and never keeps a message over archivedMaxBytes.
 func TestArchiveCacheBounds(t *testing.T) {
-	r := newTestRuntime(t, WithPoolSize(1))
-	v, err := r.pool.get(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.pool.put(v)
+	v := heldVM(t, newTestRuntime(t, WithPoolSize(1)))
 	v.archive = newArchiveCache(3000)
 	msg := func(n int, size int) []byte {
 		return []byte(fmt.Sprintf(`{"msg_id":"m-%d","pad":"%s"}`, n, strings.Repeat("x", size)))
