@@ -682,17 +682,18 @@ func (s *benchSite) overBus(b *testing.B, handle fedmsg.Handler) []time.Duration
 	defer func() { cancel(); <-intake }()
 	sent := ""
 	deadline := time.After(time.Duration(b.N)*10*time.Millisecond + time.Minute)
+	replies := rest // nil once the publisher is gone; rest, closed then, is read to its end below
 	for waiting := true; waiting; {
 		select {
 		case <-all:
 			waiting = false
-		case line, ok := <-rest:
+		case line, ok := <-replies:
 			if ok {
 				sent = line
 				continue
 			}
 			// The publisher is gone: what it sent arrives now or never.
-			rest, deadline = nil, time.After(10*time.Second)
+			replies, deadline = nil, time.After(10*time.Second)
 		case <-deadline:
 			b.Fatalf("%d of %d messages handled; publisher said %q; intake: %s", handled.Load(), b.N, sent, intakeCounts(in))
 		}
