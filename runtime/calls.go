@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -223,8 +224,8 @@ func (r *Runtime) Template(ctx context.Context, inst Instance, data json.RawMess
 // Invalidations runs shouldInvalidate(message, widget) for each candidate
 // instance of one bus message and returns the verdicts in order (appended to
 // out[:0], so a caller can reuse its slice). The message (a fedmsg envelope
-// as JSON) is converted to a JS value once and frozen, and that one view is
-// given to every candidate. A widget without shouldInvalidate says false. An
+// as JSON) gets one read-only view (see MessageBatch), given to every
+// candidate. A widget without shouldInvalidate says false. An
 // instance whose call fails says false, and its error is part of the
 // returned error (an errors.Join of *Error); the others still run.
 func (r *Runtime) Invalidations(ctx context.Context, message []byte, insts []Instance, out []bool) ([]bool, error) {
@@ -236,9 +237,9 @@ func (r *Runtime) Invalidations(ctx context.Context, message []byte, insts []Ins
 	return b.Invalidations(insts, out)
 }
 
-// MessageBatch is one bus message's frozen JS view on one runtime taken from the pool,
-// for the calls the engine makes about that message: hints.messageUsernames of the
-// widgets that have one, then shouldInvalidate of the candidates. The message is
+// MessageBatch is one bus message's read-only JS view on one runtime taken from the pool,
+// for the calls the engine makes about that message: fedmsg.meta, hints.messageUsernames
+// of the widgets that have one, then shouldInvalidate of the candidates. The message is
 // converted to JS once for all of them. Not safe for concurrent use; Close gives the
 // runtime back.
 type MessageBatch struct {
@@ -247,13 +248,17 @@ type MessageBatch struct {
 	message []byte
 	v       *vm
 	msg     goja.Value
+	view    *lazyObject  // msg's view; nil when the message is no object (msg is then frozen)
+	holder  *goja.Object // the view's prototype, frozen: it holds known under the meta symbol
 	known   *goja.Object // the view's holder of fedmsg.meta's answer (see seal); nil: msg is no object
 	sealed  bool         // known is frozen
 }
 
-// Message starts a MessageBatch for message (a fedmsg envelope as JSON).
+// Message starts a MessageBatch for message (a fedmsg envelope as JSON). The batch reads a
+// copy of it: the view reads its text as members are first read, also after Close when a
+// widget kept the message, so the caller may reuse message at once.
 func (r *Runtime) Message(ctx context.Context, message []byte) (*MessageBatch, error) {
-	b := &MessageBatch{r: r, ctx: ctx, message: message}
+	b := &MessageBatch{r: r, ctx: ctx, message: bytes.Clone(message)}
 	if err := b.take(); err != nil {
 		return nil, err
 	}
@@ -266,17 +271,67 @@ func (b *MessageBatch) take() error {
 		b.r.pool.put(b.v)
 		b.v = nil
 	}
-	v, msg, known, err := b.r.messageVM(b.ctx, b.message)
+	v, err := b.r.pool.get(b.ctx)
+	if err != nil {
+		return fmt.Errorf("invalidations: %w", err)
+	}
+	b.v, b.known, b.sealed = v, nil, false
+	if err := b.makeView(); err != nil {
+		b.r.pool.put(v)
+		b.v = nil
+		return fmt.Errorf("invalidations: message: %w", err)
+	}
+	return nil
+}
+
+// makeView gives the batch the view of its message on b.v (lazyJSON: read-only, each
+// member made when first read) and, when the message is an object, the holder of
+// fedmsg.meta's answer under Symbol.for("hubs.fedmsg.meta") (see seal). A view, a goja
+// dynamic object, can hold no symbol: the holder is a property of its prototype, a frozen
+// object whose own prototype is Object.prototype, so message[symbol] finds it and nothing
+// else about the message reads differently. The holder is made once per runtime and
+// kept when the view is made again (see check).
+func (b *MessageBatch) makeView() error {
+	val, view, err := b.v.lazyJSON(b.message)
 	if err != nil {
 		return err
 	}
-	b.v, b.msg, b.known, b.sealed = v, msg, known, false
+	b.msg, b.view = val, nil
+	obj, ok := view.(*lazyObject)
+	if !ok {
+		return nil
+	}
+	rt := b.v.rt
+	if b.known == nil {
+		b.known = rt.NewObject()
+	}
+	holder := rt.NewObject()
+	if err := holder.DefineDataPropertySymbol(b.v.metaSymbol(), b.known, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
+		return err
+	}
+	if _, err := b.v.freezeAll(goja.Undefined(), rt.NewArray(holder), rt.NewArray()); err != nil {
+		return err
+	}
+	if err := obj.obj.SetPrototype(holder); err != nil {
+		return err
+	}
+	b.view, b.holder = obj, holder
 	return nil
+}
+
+// check makes the view again when the call just made changed it: Object.setPrototypeOf
+// is the one change goja lets a script make to a view (or a view inside it), and the next
+// widget must read the message as it came.
+func (b *MessageBatch) check() error {
+	if b.view == nil || b.v == nil || b.v.broken || b.view.intactUnder(b.holder, b.v.protos()) {
+		return nil
+	}
+	return b.makeView()
 }
 
 // seal freezes the view's holder of fedmsg.meta's answer, filled or not: every call but
 // Meta's seals first, so no widget code can write into it. The holder is an object under
-// Symbol.for("hubs.fedmsg.meta") on the (frozen) message view; Meta fills it with
+// Symbol.for("hubs.fedmsg.meta") on the view's (frozen) prototype; Meta fills it with
 // {usernames, packages}, which lib/meta.js's usernames and packages then return instead
 // of working the answer out again in every shouldInvalidate of the batch.
 func (b *MessageBatch) seal() error {
@@ -322,6 +377,9 @@ func (b *MessageBatch) Invalidations(insts []Instance, out []bool) ([]bool, erro
 			errs = append(errs, err)
 		}
 		out = append(out, ok)
+		if err := b.check(); err != nil {
+			return out, errors.Join(append(errs, err)...)
+		}
 	}
 	return out, errors.Join(errs...)
 }
@@ -356,6 +414,9 @@ func (b *MessageBatch) MessageUsernames(widget string) (names []string, ok bool,
 	res, err := b.v.run(w, "hints.messageUsernames", b.r.opt.limits.Invalidate, func() (goja.Value, error) {
 		return m.msgUsers(goja.Undefined(), b.msg)
 	})
+	if cerr := b.check(); cerr != nil {
+		return nil, false, cerr
+	}
 	if err != nil {
 		return nil, false, b.r.callError(w, "hints.messageUsernames", err)
 	}
@@ -363,29 +424,6 @@ func (b *MessageBatch) MessageUsernames(widget string) (names []string, ok bool,
 		return nil, false, w.contractError("hints.messageUsernames", "", "hints.messageUsernames(message) must return an array of strings")
 	}
 	return names, true, nil
-}
-
-// messageVM takes a runtime from the pool and gives it the frozen JS view of
-// a bus message, with, when the message is an object, the empty holder of
-// fedmsg.meta's answer under Symbol.for("hubs.fedmsg.meta") (see MessageBatch.seal).
-func (r *Runtime) messageVM(ctx context.Context, message []byte) (*vm, goja.Value, *goja.Object, error) {
-	v, err := r.pool.get(ctx)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("invalidations: %w", err)
-	}
-	fail := func(err error) (*vm, goja.Value, *goja.Object, error) {
-		r.pool.put(v)
-		return nil, nil, nil, fmt.Errorf("invalidations: %w", err)
-	}
-	var known *goja.Object
-	msg, err := v.jsonToValueWith(message, func(root *goja.Object) error {
-		known = v.rt.NewObject()
-		return root.DefineDataPropertySymbol(v.metaSymbol(), known, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
-	})
-	if err != nil {
-		return fail(fmt.Errorf("message: %w", err))
-	}
-	return v, msg, known, nil
 }
 
 func (r *Runtime) invalidate(v *vm, msg goja.Value, inst Instance) (bool, error) {

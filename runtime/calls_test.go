@@ -318,9 +318,9 @@ func TestHints(t *testing.T) {
 }
 
 // TestMessageUsernames: hints.messageUsernames runs on the batch's one view of the
-// message, its answer must be an array of strings, a throw is an *Error naming the widget,
-// and a widget without it says so (ok false); the batch's shouldInvalidate calls still work
-// after a failure.
+// message, its answer must be an array of strings (the message's own array too, a
+// read-only view), a throw is an *Error naming the widget, and a widget without it says so
+// (ok false); the batch's shouldInvalidate calls still work after a failure.
 func TestMessageUsernames(t *testing.T) {
 	r := loadWidgets(t, map[string]string{
 		"owner.js": widgetJS(`  hints: { topics: ["a.b"], usernames: (c) => [c.username],
@@ -329,9 +329,11 @@ func TestMessageUsernames(t *testing.T) {
 		"bad.js":    widgetJS(`  hints: { messageUsernames: (m) => m.msg.owner },`),
 		"throws.js": widgetJS(`  hints: { messageUsernames: (m) => { throw new Error("nope"); } },`),
 		"plain.js":  widgetJS(`  hints: { topics: ["a.b"] },`),
+		"own.js":    widgetJS(`  hints: { messageUsernames: (m) => m.msg.people },`),
+		"mixed.js":  widgetJS(`  hints: { messageUsernames: (m) => m.msg.mixed },`),
 	})
 	ctx := context.Background()
-	b, err := r.Message(ctx, []byte(`{"topic":"org.fedoraproject.prod.a.b","msg":{"owner":"kalev"}}`))
+	b, err := r.Message(ctx, []byte(`{"topic":"org.fedoraproject.prod.a.b","msg":{"owner":"kalev","people":["bob","alice"],"mixed":["bob",1]}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,6 +344,12 @@ func TestMessageUsernames(t *testing.T) {
 	}
 	if _, ok, err := b.MessageUsernames("plain"); ok || err != nil {
 		t.Errorf("plain: ok %v err %v, want false nil", ok, err)
+	}
+	if names, ok, err := b.MessageUsernames("own"); err != nil || !ok || !reflect.DeepEqual(names, []string{"bob", "alice"}) {
+		t.Errorf("own: %v %v %v, want [bob alice] true nil", names, ok, err)
+	}
+	if _, _, err := b.MessageUsernames("mixed"); !errors.Is(err, ErrContract) {
+		t.Errorf("mixed: %v, want a contract error", err)
 	}
 	if _, _, err := b.MessageUsernames("bad"); !errors.Is(err, ErrContract) || !strings.Contains(err.Error(), "must return an array of strings") {
 		t.Errorf("bad: %v", err)

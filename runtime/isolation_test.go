@@ -92,7 +92,7 @@ func TestIsolation(t *testing.T) {
 		}
 	})
 
-	t.Run("message is frozen", func(t *testing.T) {
+	t.Run("message is read-only", func(t *testing.T) {
 		msg := []byte(`{"topic":"org.fedoraproject.prod.x.y","msg":{}}`)
 		insts := []Instance{{ID: 1, Name: "polluter"}, {ID: 2, Name: "observer"}}
 		out, err := r.Invalidations(ctx, msg, insts, nil)

@@ -129,8 +129,11 @@ func (v *vm) objectView(src []byte, members []lazyMember) *lazyObject {
 	return o
 }
 
-func (o *lazyObject) intact(p protos) bool {
-	return o.obj.Prototype() == p.object && membersIntact(o.members, p)
+func (o *lazyObject) intact(p protos) bool { return o.intactUnder(p.object, p) }
+
+// intactUnder is intact for a view made with proto as its prototype (a MessageBatch's).
+func (o *lazyObject) intactUnder(proto *goja.Object, p protos) bool {
+	return o.obj.Prototype() == proto && membersIntact(o.members, p)
 }
 
 func (a *lazyArray) intact(p protos) bool {

@@ -148,6 +148,9 @@ func (b *MessageBatch) Meta() (usernames, packages []string, err error) {
 		res, err := b.v.run(w, fn, b.r.opt.limits.Invalidate, func() (goja.Value, error) {
 			return f(goja.Undefined(), b.msg)
 		})
+		if cerr := b.check(); cerr != nil {
+			return nil, cerr
+		}
 		if err != nil {
 			return nil, b.r.callError(w, fn, err)
 		}

@@ -295,9 +295,12 @@ func stringList(v goja.Value) ([]string, bool) {
 	if !ok || !isArray(obj) {
 		return nil, false
 	}
+	// Element by element, not Export: the array may be a read-only view of a message
+	// (lazyjson.go), whose Export is the view itself.
+	n := obj.Get("length").ToInteger()
 	var out []string
-	for _, x := range obj.Export().([]any) {
-		s, ok := x.(string)
+	for i := range n {
+		s, ok := obj.Get(strconv.FormatInt(i, 10)).Export().(string)
 		if !ok {
 			return nil, false
 		}

@@ -20,6 +20,7 @@ export default {
     return h.html`<p>${"<b>"}</p>`;
   },
   shouldInvalidate(message) {
-    return message.topic === "org.fedoraproject.prod.x.y" && message.msg.injected === undefined;
+    return message.topic === "org.fedoraproject.prod.x.y" && message.msg.injected === undefined &&
+      message.injected === undefined && Object.getPrototypeOf(message.msg) === Object.prototype;
   },
 };

@@ -54,6 +54,9 @@ export default {
   shouldInvalidate(message, widget) {
     try { message.topic = "changed"; } catch (e) {}
     try { message.msg.injected = true; } catch (e) {}
+    // The one change a read-only view takes: another prototype, for it or a view inside.
+    try { Object.setPrototypeOf(message, { injected: true }); } catch (e) {}
+    try { Object.setPrototypeOf(message.msg, { injected: true }); } catch (e) {}
     return false;
   },
 };
