@@ -42,18 +42,8 @@ type jsonPair struct {
 
 var errJSONSyntax = errors.New("invalid JSON")
 
-// jsonToValue builds the JS value of src. A frozen result needs freezeAll.
+// jsonToValue builds the JS value of src, frozen when freeze says so.
 func (v *vm) jsonToValue(src []byte, freeze bool) (goja.Value, error) {
-	return v.buildJSON(src, freeze, nil)
-}
-
-// jsonToValueWith is jsonToValue frozen, with root called on a top-level object before it
-// is frozen with the rest: the one chance to add a property to it.
-func (v *vm) jsonToValueWith(src []byte, root func(*goja.Object) error) (goja.Value, error) {
-	return v.buildJSON(src, true, root)
-}
-
-func (v *vm) buildJSON(src []byte, freeze bool, root func(*goja.Object) error) (goja.Value, error) {
 	b := &jsonBuilder{rt: v.rt, src: src, freeze: freeze}
 	b.space()
 	val, err := b.value(0)
@@ -63,11 +53,6 @@ func (v *vm) buildJSON(src []byte, freeze bool, root func(*goja.Object) error) (
 	b.space()
 	if b.pos != len(b.src) {
 		return nil, b.fail("unexpected text after the value")
-	}
-	if n := len(b.objects); root != nil && n > 0 && b.objects[n-1] == any(val) { // the top-level object closes last
-		if err := root(val.(*goja.Object)); err != nil {
-			return nil, err
-		}
 	}
 	if freeze && len(b.objects)+len(b.arrays) > 0 {
 		if _, err := v.freezeAll(goja.Undefined(), v.rt.NewArray(b.objects...), v.rt.NewArray(b.arrays...)); err != nil {
