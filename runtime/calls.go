@@ -289,8 +289,9 @@ func (b *MessageBatch) take() error {
 // fedmsg.meta's answer under Symbol.for("hubs.fedmsg.meta") (see seal). A view, a goja
 // dynamic object, can hold no symbol: the holder is a property of its prototype, a frozen
 // object whose own prototype is Object.prototype, so message[symbol] finds it and nothing
-// else about the message reads differently. The holder is made once per runtime and
-// kept when the view is made again (see check).
+// else about the message reads differently. The answer's holder (known) is made once per
+// runtime taken and kept when the view is made again (see check); the prototype around it
+// is made afresh.
 func (b *MessageBatch) makeView() error {
 	val, view, err := b.v.lazyJSON(b.message)
 	if err != nil {
