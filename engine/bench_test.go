@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -158,7 +159,16 @@ func newBenchSite(b *testing.B, rtOpts ...runtime.Option) *benchSite {
 	// Errors only: the widgets that need an upstream fail here, expectedly, and their
 	// warnings would land in the middle of the result lines.
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	e, err := New(st, rt, WithCacheMB(256), WithWorkers(benchParallel*goruntime.GOMAXPROCS(0)),
+	// Kept warm as serve keeps it, unless HUBS_BENCH_WARM says otherwise (0: off).
+	warmEvery := DefaultKeepWarm
+	if v := os.Getenv("HUBS_BENCH_WARM"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			b.Fatalf("HUBS_BENCH_WARM=%q: %v", v, err)
+		}
+		warmEvery = d
+	}
+	e, err := New(st, rt, WithKeepWarm(warmEvery), WithCacheMB(256), WithWorkers(benchParallel*goruntime.GOMAXPROCS(0)),
 		WithLazyUnwatched(true), WithLogger(quiet))
 	if err != nil {
 		b.Fatal(err)
@@ -677,6 +687,7 @@ func (s *benchSite) overBus(b *testing.B, handle fedmsg.Handler) []time.Duration
 	defer stop()
 	ctx, cancel := context.WithCancel(context.Background())
 	intake := make(chan error, 1)
+	cpu := startCPU()
 	b.ResetTimer()
 	go func() { intake <- in.Run(ctx) }()
 	defer func() { cancel(); <-intake }()
@@ -702,6 +713,7 @@ func (s *benchSite) overBus(b *testing.B, handle fedmsg.Handler) []time.Duration
 		b.Fatal(err)
 	}
 	b.StopTimer()
+	cpu.report(b)
 	if p := handleErr.Load(); p != nil {
 		b.Fatal(*p)
 	}
@@ -712,6 +724,29 @@ func (s *benchSite) overBus(b *testing.B, handle fedmsg.Handler) []time.Duration
 		b.Fatalf("publisher: want SENT %d, got %q", b.N, sent)
 	}
 	return stop()[""]
+}
+
+// cpuClock is this process's CPU time (user and system) and the wall time at a start.
+type cpuClock struct {
+	cpu  time.Duration
+	wall time.Time
+}
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func startCPU() cpuClock { return cpuClock{processCPU(), time.Now()} }
+
+// report reports the process's CPU time since the start as a share of one core
+// ("cpu-%"): what the engine (and the benchmark's own goroutines) cost besides the
+// database server, whose processes are not counted.
+func (c cpuClock) report(b *testing.B) {
+	b.ReportMetric(100*float64(processCPU()-c.cpu)/float64(time.Since(c.wall)), "cpu-%")
 }
 
 // intakeCounts says what the intake made of the messages, by result.

@@ -18,6 +18,7 @@ import (
 // failure to archive is returned, and the rebuilds still run: the widgets may not need
 // the archive.
 func (e *Engine) Receive(ctx context.Context, env *fedmsg.Envelope) error {
+	e.warm.handled(e.opt.now())
 	return e.handle(ctx, env, handling{archive: true})
 }
 
@@ -46,6 +47,7 @@ func archived(env *fedmsg.Envelope) store.Message {
 // Widget failures are logged and counted, not returned: one broken widget must not fail
 // a message for the others.
 func (e *Engine) Handle(ctx context.Context, env *fedmsg.Envelope) error {
+	e.warm.handled(e.opt.now())
 	return e.handle(ctx, env, handling{})
 }
 

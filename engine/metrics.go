@@ -31,6 +31,7 @@ type Metrics struct {
 	Instances     prometheus.Gauge       // hubs_widget_instances
 	Subscribers   prometheus.Gauge       // hubs_update_subscribers
 	Queued        *prometheus.GaugeVec   // hubs_rebuilds_queued{queue}
+	Warmups       prometheus.Counter     // hubs_widget_warmups_total
 }
 
 // Rebuild queues, as hubs_rebuilds_queued labels them.
@@ -84,6 +85,10 @@ func NewMetrics() *Metrics {
 			Name: "hubs_rebuilds_queued",
 			Help: "Widget instances waiting for a rebuild worker, by queue: local, fetch (widgets that ask upstream services).",
 		}, []string{"queue"}),
+		Warmups: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hubs_widget_warmups_total",
+			Help: "Runs of data() whose result was dropped, to keep the rebuild path warm (HUBS_KEEP_WARM).",
+		}),
 	}
 	for _, r := range []string{ResultOK, ResultError} {
 		m.Rebuilds.WithLabelValues(r)
@@ -100,7 +105,7 @@ func NewMetrics() *Metrics {
 
 func (m *Metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.Invalidations, m.Rebuilds, m.CacheHits, m.CacheMisses,
-		m.JSCalls, m.JSErrors, m.Latency, m.Instances, m.Subscribers, m.Queued}
+		m.JSCalls, m.JSErrors, m.Latency, m.Instances, m.Subscribers, m.Queued, m.Warmups}
 }
 
 // Describe implements prometheus.Collector.

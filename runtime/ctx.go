@@ -20,6 +20,16 @@ type dataCall struct {
 	inst Instance
 }
 
+// warmUpKey marks the context of a data() call made only to keep memory warm (WarmUp).
+type warmUpKey struct{}
+
+// WarmUp marks ctx as a warm-up's: data() run only so that the memory it touches is
+// warm for the next real call, its result dropped. Such a call writes nothing to the log
+// (ctx.log does nothing) and asks no upstream service (ctx.fetch fails at once).
+func WarmUp(ctx context.Context) context.Context { return context.WithValue(ctx, warmUpKey{}, true) }
+
+func isWarmUp(ctx context.Context) bool { return ctx.Value(warmUpKey{}) != nil }
+
 // maxLogLine bounds what one ctx.log call writes.
 const maxLogLine = 2000
 
@@ -47,6 +57,9 @@ func (v *vm) natives() *goja.Object {
 	_ = o.Set("fetch", func(c goja.FunctionCall) goja.Value {
 		dc := call()
 		dc.w.fetches.Store(true) // its next calls wait on the fetch pool's runtimes
+		if isWarmUp(dc.ctx) {
+			return fail("ctx.fetch: not in a warm-up")
+		}
 		var opts FetchRequest
 		if err := json.Unmarshal([]byte(c.Argument(1).String()), &opts); err != nil {
 			return fail("ctx.fetch: bad options: %v", err)
@@ -147,6 +160,9 @@ func (v *vm) natives() *goja.Object {
 	})
 	_ = o.Set("log", func(c goja.FunctionCall) goja.Value {
 		dc := call()
+		if isWarmUp(dc.ctx) {
+			return goja.Undefined()
+		}
 		msg := c.Argument(1).String()
 		if len(msg) > maxLogLine {
 			msg = msg[:maxLogLine] + "…"

@@ -1,16 +1,19 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -267,5 +270,44 @@ func TestFetchPoolApart(t *testing.T) {
 	close(release)
 	if err := <-slow; err != nil {
 		t.Errorf("slow fetch: %v", err)
+	}
+}
+
+// A warm-up's data() (WarmUp) asks no upstream and writes no log line; the same call
+// otherwise does both.
+func TestWarmUpQuiet(t *testing.T) {
+	var asked atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		fmt.Fprint(w, "hello")
+	}))
+	defer srv.Close()
+	var logs bytes.Buffer
+	r := loadWidgets(t, map[string]string{"both.js": `export default {
+  title: "Both",
+  params: { url: { type: "string" } },
+  async data(ctx, config) {
+    ctx.log.info("building", { url: config.url });
+    const res = await ctx.fetch(config.url);
+    return { body: await res.text() };
+  },
+  template(d, h) { return h.html` + "`<p>${d.body}</p>`" + `; },
+};
+`}, WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))), WithFetch(FetchConfig{Allow: []string{"127.0.0.1"}}))
+	cfg, _ := json.Marshal(map[string]string{"url": srv.URL})
+	inst := Instance{ID: 1, Name: "both", Config: cfg}
+	_, err := r.Data(WarmUp(context.Background()), inst, Hub{})
+	if err == nil || !strings.Contains(err.Error(), "not in a warm-up") {
+		t.Fatalf("warm-up: err %v, want ctx.fetch refused", err)
+	}
+	if asked.Load() != 0 || logs.Len() != 0 {
+		t.Fatalf("warm-up: upstream asked %d times, log %q", asked.Load(), logs.String())
+	}
+	out, err := r.Data(context.Background(), inst, Hub{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != `{"body":"hello"}` || asked.Load() != 1 || !strings.Contains(logs.String(), "building") {
+		t.Fatalf("real call: %s, upstream asked %d times, log %q", out, asked.Load(), logs.String())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -24,6 +25,7 @@ type engineFlags struct {
 	fetchWorkers      int
 	dev               bool
 	rebuildUnwatched  bool
+	keepWarm          time.Duration
 	endpoints, topics string
 }
 
@@ -37,6 +39,8 @@ func (f *engineFlags) define(fs *flagSet) {
 	fs.envBool(&f.dev, "dev", "HUBS_DEV", false, "development mode: reload widget code as its files change (and allow /login/dev)")
 	fs.envBool(&f.rebuildUnwatched, "rebuild-unwatched", "HUBS_REBUILD_UNWATCHED", false,
 		"rebuild every invalidated widget at once, also on hubs no page shows (default: those are rebuilt when next viewed)")
+	fs.envDuration(&f.keepWarm, "keep-warm", "HUBS_KEEP_WARM", engine.DefaultKeepWarm,
+		"while messages arrive and pages are open, run data() again this often between rebuilds, its result dropped, so that the next rebuild finds its memory warm; 0: off")
 	fs.envString(&f.endpoints, "fedmsg-endpoints", "HUBS_FEDMSG_ENDPOINTS", "",
 		"bus endpoints to subscribe to, comma-separated (Fedora's: tcp://hub.fedoraproject.org:9940); empty: no bus")
 	fs.envString(&f.topics, "fedmsg-topics", "HUBS_FEDMSG_TOPICS", "", "topic prefixes to subscribe to, comma-separated; empty: everything")
@@ -74,7 +78,7 @@ func (f *engineFlags) start(ctx context.Context, st *store.Store) (*pipeline, er
 	slog.Info("widgets loaded", "folder", f.widgets.widgetsDir, "widgets", len(rt.List()))
 
 	opts := []engine.Option{engine.WithCacheMB(f.cacheMB), engine.WithFetchWorkers(f.fetchWorkers), engine.WithDev(f.dev),
-		engine.WithLazyUnwatched(!f.rebuildUnwatched)}
+		engine.WithLazyUnwatched(!f.rebuildUnwatched), engine.WithKeepWarm(f.keepWarm)}
 	// The widgets' fedmsg.meta runs in the widget runtime, in the batch that asks the
 	// widgets about each message.
 	if err := rt.LoadMeta(ctx, f.widgets.widgetsDir); err != nil {
