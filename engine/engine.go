@@ -116,7 +116,8 @@ func WithDebounce(d time.Duration) Option { return func(o *options) { o.debounce
 // alone for a while is slow to touch again: while the bus is busy (a message in the last
 // second) and pages are open (data built in the last minute), each tick of every that
 // comes after four without a rebuild runs data() again for one of the instances rebuilt
-// lately, in turn, and drops its result. 0 (the default) turns it off; hubs serve runs
+// lately, in turn, and drops its result; after a warm-up that ran for d, none comes
+// before 19 x d. 0 (the default) turns it off; hubs serve runs
 // with DefaultKeepWarm unless HUBS_KEEP_WARM says otherwise.
 func WithKeepWarm(d time.Duration) Option { return func(o *options) { o.warmEvery = d } }
 

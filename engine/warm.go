@@ -33,6 +33,12 @@ const (
 // garbage.
 const warmQuiet = 4
 
+// warmShare bounds what warm-ups cost: after one that ran for d, the next waits at least
+// warmShare x d, so they take at most one part in warmShare+1 of a core (a widget whose
+// data() takes 2 ms is warmed every 40 ms at most, not every tick), and what they
+// allocate, which brings collections sooner, is bounded alike.
+const warmShare = 19
+
 // warmer is the state of the keep-warm loop, under its own lock.
 type warmer struct {
 	mu sync.Mutex
@@ -45,6 +51,7 @@ type warmer struct {
 	rebuilt time.Time // the last real rebuild that succeeded, of a widget that does not fetch
 	built   time.Time // the last real rebuild that succeeded
 	warmed  time.Time // the last warm-up's end
+	rest    time.Time // no warm-up before (warmShare)
 }
 
 // noteBuilt notes a rebuild of in (an instance of widget name) that succeeded.
@@ -65,10 +72,11 @@ func (w *warmer) noteBuilt(in *instance, name string, fetches bool, now time.Tim
 	w.byName[name] = in
 }
 
-// ended notes a warm-up that ended.
-func (w *warmer) ended(now time.Time) {
+// ended notes a warm-up that ended at now after running for took.
+func (w *warmer) ended(now time.Time, took time.Duration) {
 	w.mu.Lock()
 	w.warmed = now
+	w.rest = now.Add(warmShare * took)
 	w.mu.Unlock()
 }
 
@@ -81,12 +89,12 @@ func (w *warmer) handled(now time.Time) {
 
 // due returns the instance to warm at now, ticking every tick, with its widget's name, or
 // nil: only when the bus is busy, pages are open, no real rebuild came in the last
-// warmQuiet ticks and no warm-up in the last one.
+// warmQuiet ticks, no warm-up in the last one, and the last one's rest is over.
 func (w *warmer) due(now time.Time, tick time.Duration) (*instance, string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if len(w.names) == 0 || now.Sub(w.message) > warmBusy || now.Sub(w.rebuilt) > warmOpen ||
-		now.Sub(w.built) < warmQuiet*tick || now.Sub(w.warmed) < tick {
+		now.Sub(w.built) < warmQuiet*tick || now.Sub(w.warmed) < tick || now.Before(w.rest) {
 		return nil, ""
 	}
 	w.next %= len(w.names)
@@ -129,7 +137,8 @@ func (e *Engine) keepWarm(ctx context.Context, every time.Duration) {
 
 // warmUp runs in's data() and drops the result: nothing is cached or published.
 func (e *Engine) warmUp(ctx context.Context, in *instance, name string) {
-	defer func() { e.warm.ended(e.opt.now()) }()
+	start := time.Now()
+	defer func() { e.warm.ended(e.opt.now(), time.Since(start)) }()
 	e.mu.RLock()
 	inst := in.runtimeInstance()
 	e.mu.RUnlock()

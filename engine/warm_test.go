@@ -74,7 +74,7 @@ func TestWarmerDue(t *testing.T) {
 			t.Fatalf("due = %v, %q", in, name)
 		}
 		if in != nil {
-			w.ended(now)
+			w.ended(now, tick/warmShare)
 		}
 		return name
 	}
@@ -98,20 +98,29 @@ func TestWarmerDue(t *testing.T) {
 	if got := due(at(warmQuiet*tick + 3*tick + tick/2)); got != "" {
 		t.Fatalf("half a tick after a warm-up: due %q", got)
 	}
+	// A warm-up that ran for 2 ticks: none for warmShare x 2 ticks after it.
+	w.ended(at(8*tick), 2*tick)
+	if got := due(at(8*tick + (2*warmShare-1)*tick)); got != "" {
+		t.Fatalf("%d ticks after a warm-up of 2: due %q", 2*warmShare-1, got)
+	}
+	if got := due(at(8*tick + 2*warmShare*tick)); got != "a" {
+		t.Fatalf("%d ticks after a warm-up of 2: due %q, want a", 2*warmShare, got)
+	}
+
 	// A widget that fetches is never warmed, but its rebuild keeps the path warm too.
-	w.noteBuilt(&instance{id: 3, name: "fetches"}, "fetches", true, at(10*tick))
-	if got := due(at(11 * tick)); got != "" {
+	w.noteBuilt(&instance{id: 3, name: "fetches"}, "fetches", true, at(100*tick))
+	if got := due(at(101 * tick)); got != "" {
 		t.Fatalf("a rebuild a tick ago: due %q", got)
 	}
-	if got := due(at(20 * tick)); got != "a" {
-		t.Fatalf("due %q, want a", got)
+	if got := due(at(110 * tick)); got != "b" {
+		t.Fatalf("due %q, want b", got)
 	}
 	if got := due(at(warmBusy + 10*tick)); got != "" {
 		t.Fatalf("no message for %v: due %q", warmBusy+10*tick, got)
 	}
 	w.handled(at(warmOpen / 2))
-	if got := due(at(warmOpen / 2)); got != "b" {
-		t.Fatalf("a message again: due %q, want b", got)
+	if got := due(at(warmOpen / 2)); got != "a" {
+		t.Fatalf("a message again: due %q, want a", got)
 	}
 	w.handled(at(warmOpen + time.Second))
 	if got := due(at(warmOpen + time.Second)); got != "" {
