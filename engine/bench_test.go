@@ -450,6 +450,7 @@ func BenchmarkEngine(b *testing.B) {
 				b.Fatal(err)
 			}
 			rebuilt := rebuilds()
+			warmed := value(site.e.metrics.Warmups)
 			calls := value(site.e.metrics.JSCalls.WithLabelValues(fnInvalidate))
 			b.ResetTimer()
 			start := time.Now()
@@ -463,6 +464,7 @@ func BenchmarkEngine(b *testing.B) {
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msg/s")
 			b.ReportMetric((rebuilds()-rebuilt)/float64(b.N), "rebuilds/msg")
+			b.ReportMetric((value(site.e.metrics.Warmups)-warmed)/float64(b.N), "warmups/msg")
 			b.ReportMetric((value(site.e.metrics.JSCalls.WithLabelValues(fnInvalidate))-calls)/float64(b.N), "candidates/msg")
 		})
 	}
@@ -688,6 +690,7 @@ func (s *benchSite) overBus(b *testing.B, handle fedmsg.Handler) []time.Duration
 	ctx, cancel := context.WithCancel(context.Background())
 	intake := make(chan error, 1)
 	cpu := startCPU()
+	warmed := value(s.e.metrics.Warmups)
 	b.ResetTimer()
 	go func() { intake <- in.Run(ctx) }()
 	defer func() { cancel(); <-intake }()
@@ -714,6 +717,7 @@ func (s *benchSite) overBus(b *testing.B, handle fedmsg.Handler) []time.Duration
 	}
 	b.StopTimer()
 	cpu.report(b)
+	b.ReportMetric((value(s.e.metrics.Warmups)-warmed)/float64(b.N), "warmups/msg")
 	if p := handleErr.Load(); p != nil {
 		b.Fatal(*p)
 	}

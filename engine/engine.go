@@ -261,7 +261,7 @@ func New(st *store.Store, rt *runtime.Runtime, opts ...Option) (*Engine, error) 
 		fetchQueue: newWorkQueue(o.metrics.Queued.WithLabelValues(queueFetch)),
 		changes:    newChangeQueue(),
 		errLog:     newErrLimiter(time.Minute), instances: map[int64]*instance{}, index: newIndex(),
-		hubs: map[string]runtime.Hub{}, ready: make(chan struct{}),
+		hubs: map[string]runtime.Hub{}, ready: make(chan struct{}), warm: warmer{wake: make(chan struct{}, 1)},
 	}
 	// Registered now, not at Start, so that no change committed between loading the
 	// instances and starting is missed; the queue holds them until Start.

@@ -22,8 +22,9 @@ import (
 const (
 	// warmBusy: the bus counts as busy while a message came in this long ago or less.
 	warmBusy = time.Second
-	// warmOpen: pages count as open while an update was published this long ago or less
-	// (with lazy rebuilds, serve's default, only watched hubs are rebuilt at once).
+	// warmOpen: pages count as open while data was built this long ago or less (with lazy
+	// rebuilds, serve's default, only watched hubs are rebuilt at once, others when a page
+	// asks).
 	warmOpen = time.Minute
 )
 
@@ -52,6 +53,9 @@ type warmer struct {
 	built   time.Time // the last real rebuild that succeeded
 	warmed  time.Time // the last warm-up's end
 	rest    time.Time // no warm-up before (warmShare)
+	// wake has a token when a message came in: the loop, parked while the bus is quiet,
+	// ticks again (nil in tests that use a warmer alone: never sent to then).
+	wake chan struct{}
 }
 
 // noteBuilt notes a rebuild of in (an instance of widget name) that succeeded.
@@ -85,6 +89,17 @@ func (w *warmer) handled(now time.Time) {
 	w.mu.Lock()
 	w.message = now
 	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// quiet says whether no message came in for warmBusy.
+func (w *warmer) quiet(now time.Time) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return now.Sub(w.message) > warmBusy
 }
 
 // due returns the instance to warm at now, ticking every tick, with its widget's name, or
@@ -119,7 +134,8 @@ func (w *warmer) forget(in *instance, name string) {
 	}
 }
 
-// keepWarm warms one instance on each tick of every that is due (see warmer.due).
+// keepWarm warms one instance on each tick of every that is due (see warmer.due). While
+// the bus is quiet it does not tick: an idle server stays idle.
 func (e *Engine) keepWarm(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -129,7 +145,18 @@ func (e *Engine) keepWarm(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
-		if in, name := e.warm.due(e.opt.now(), every); in != nil {
+		now := e.opt.now()
+		if e.warm.quiet(now) {
+			t.Stop()
+			select {
+			case <-ctx.Done():
+				return
+			case <-e.warm.wake:
+			}
+			t.Reset(every)
+			continue
+		}
+		if in, name := e.warm.due(now, every); in != nil {
 			e.warmUp(ctx, in, name)
 		}
 	}
