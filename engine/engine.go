@@ -117,13 +117,13 @@ func WithDebounce(d time.Duration) Option { return func(o *options) { o.debounce
 // second) and pages are open (data built in the last minute), each tick of every that
 // comes after four without a rebuild runs data() again for one of the instances rebuilt
 // lately, in turn, and drops its result; after a warm-up that ran for d, none comes
-// before 19 x d. 0 (the default) turns it off; hubs serve runs
-// with DefaultKeepWarm unless HUBS_KEEP_WARM says otherwise.
+// before 19 x d. 0 (the default) turns it off; hubs serve runs with DefaultKeepWarm
+// unless HUBS_KEEP_WARM says otherwise.
 func WithKeepWarm(d time.Duration) Option { return func(o *options) { o.warmEvery = d } }
 
 // DefaultKeepWarm is hubs serve's WithKeepWarm (README, Performance, "Eleventh session":
-// at 100 messages a second with one hub in twenty watched, it halved the update latency's
-// p99 for some 8% of a core).
+// at 100 messages a second with one hub in twenty watched, it cut the update latency's
+// p99 by half or more, for some 7% of a core).
 const DefaultKeepWarm = 5 * time.Millisecond
 
 // Engine is described in the package comment. It is safe for concurrent use.
