@@ -146,7 +146,8 @@ func TestWarmerDue(t *testing.T) {
 	}
 }
 
-// An instance removed, or one whose widget is gone, is dropped from the loop, not run.
+// An instance removed is dropped from the loop, not run (warmUp drops one whose widget is
+// gone or fetches, or whose data() fails, the same way).
 func TestWarmUpForgets(t *testing.T) {
 	h := newHarness(t, nil)
 	ctx := context.Background()
